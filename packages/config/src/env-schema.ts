@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+const DEV_SECRET_ENCRYPTION_KEY = "bW9kZWxob29rcy1kZXZlbG9wbWVudC1vbmx5LWtleSE="; // 32 bytes, public: dev only
+const DEV_ADMIN_DEVELOPER_KEY = "dev-admin-key";
+
+const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const boolean = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+
+const encryptionKey = z.string().refine(
+  (value) => decodeKey(value)?.length === 32,
+  "must be 32 bytes, as 64 hex characters or base64",
+);
+
+export function decodeKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, "hex");
+  const decoded = Buffer.from(value, "base64");
+  return decoded.length === 32 ? decoded : undefined;
+}
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: integer(3000).pipe(z.number().max(65535)),
+    DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/modelhooks"),
+    REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+    // Every BullMQ key lives under this prefix, so several deployments (or test runs) share a Redis.
+    QUEUE_PREFIX: z.string().regex(/^[\w:.-]+$/).default("modelhooks"),
+    ADMIN_EMAIL: z.email().default("admin@modelhooks.local"),
+    ADMIN_DEVELOPER_KEY: z.string().min(8).default(DEV_ADMIN_DEVELOPER_KEY),
+    SECRET_ENCRYPTION_KEY: encryptionKey.default(DEV_SECRET_ENCRYPTION_KEY),
+    ALLOW_PRIVATE_TARGETS: boolean.optional(),
+    BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
+    DELIVERY_TIMEOUT_MS: integer(10_000, 1),
+    DELIVERY_MAX_ATTEMPTS: integer(8, 1),
+    DELIVERY_BACKOFF_BASE_MS: integer(5_000),
+    DELIVERY_BACKOFF_MAX_MS: integer(10 * 60 * 60 * 1000),
+    DELIVERY_CONCURRENCY: integer(50, 1),
+    DELIVERY_RESPONSE_BODY_LIMIT_BYTES: integer(4096, 0),
+    FANOUT_CONCURRENCY: integer(8, 1),
+    BUILD_CONCURRENCY: integer(4, 1),
+    BUILD_DURATION_MS: integer(5_000),
+    OUTBOX_RELAY_INTERVAL_MS: integer(5_000, 100),
+    // How long a recorded event or a due call may wait before the relay assumes its job was lost.
+    OUTBOX_RELAY_GRACE_MS: integer(30_000, 0),
+    WORKER_LOCK_DURATION_MS: integer(30_000, 1000),
+    WORKER_STALLED_INTERVAL_MS: integer(30_000, 1000),
+    SHUTDOWN_TIMEOUT_MS: integer(15_000, 0),
+    WEBHOOK_DISABLE_AFTER_MS: integer(5 * 24 * 60 * 60 * 1000, 0),
+    WEBHOOK_DISABLE_MIN_FAILURES: integer(20, 1),
+    WORKER_METRICS_PORT: integer(9464).pipe(z.number().max(65535)),
+    LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
+    LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    if (env.SECRET_ENCRYPTION_KEY === DEV_SECRET_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: "custom", path: ["SECRET_ENCRYPTION_KEY"], message: "must be set in production (the default is public)" });
+    }
+    if (env.ADMIN_DEVELOPER_KEY === DEV_ADMIN_DEVELOPER_KEY) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_DEVELOPER_KEY"], message: "must be set in production (the default is public)" });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    ALLOW_PRIVATE_TARGETS: env.ALLOW_PRIVATE_TARGETS ?? env.NODE_ENV !== "production",
+    LOG_FORMAT: env.LOG_FORMAT ?? (env.NODE_ENV === "production" ? "json" : "pretty"),
+    SECRET_ENCRYPTION_KEY_BYTES: decodeKey(env.SECRET_ENCRYPTION_KEY) as Buffer,
+  }));
+
+export type Config = z.output<typeof envSchema>;
+export type EnvInput = Record<string, string | undefined>;

@@ -1,0 +1,2 @@
+export { envSchema, type Config, type EnvInput } from "./env-schema.js";
+export { loadConfig, loadConfigOrExit, ConfigError } from "./load-config.js";

@@ -1,0 +1,4 @@
+export { createDb, type Db } from "./client.js";
+export { migrate, ensureDatabase, MIGRATIONS_DIR, type MigrationResult } from "./migrate.js";
+export * from "./generated/client.js";
+export type * from "./generated/models.js";

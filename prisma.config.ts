@@ -1,0 +1,9 @@
+// Used by the Prisma CLI only (generate, and `migrate deploy` where its engine can be downloaded).
+// The services read DATABASE_URL through packages/config.
+import { defineConfig } from "prisma/config";
+
+export default defineConfig({
+  schema: "prisma/schema.prisma",
+  migrations: { path: "prisma/migrations" },
+  datasource: { url: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/modelhooks" },
+});
