@@ -1,0 +1,48 @@
+import type { Config } from "@modelhooks/config";
+import { createDb, type Db } from "@modelhooks/db";
+import { createMetrics, type Logger, type Metrics } from "@modelhooks/observability";
+import { createRedis, JobQueues } from "@modelhooks/queues";
+import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
+import type { Redis } from "ioredis";
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  queues: JobQueues;
+  transport: WebhookTransport;
+  secretBox: SecretBox;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createApiDeps(config: Config, logger: Logger): ApiDeps {
+  const redis = createRedis(config.REDIS_URL, "producer");
+  // ioredis reports every failed reconnect; one line per outage is enough (the outbox covers it).
+  let redisDown = false;
+  redis.on("error", (error: Error) => {
+    if (!redisDown) logger.warn("Redis unreachable; events stay in the outbox until it is back", { error: error.message });
+    redisDown = true;
+  });
+  redis.on("ready", () => {
+    if (redisDown) logger.info("Redis reachable again");
+    redisDown = false;
+  });
+  return {
+    config,
+    db: createDb(config.DATABASE_URL),
+    redis,
+    queues: new JobQueues(redis, { prefix: config.QUEUE_PREFIX, deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS }),
+    transport: createTransport(config),
+    secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
+    logger,
+    metrics: createMetrics("api"),
+  };
+}
+
+export async function closeApiDeps(deps: ApiDeps): Promise<void> {
+  await deps.queues.close().catch(() => undefined);
+  deps.transport.close();
+  await deps.db.$disconnect();
+  deps.redis.disconnect();
+}

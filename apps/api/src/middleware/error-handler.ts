@@ -1,0 +1,46 @@
+import type { NextFunction, Request, Response } from "express";
+import { ZodError } from "zod";
+import { ApiError } from "../http-errors.js";
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+const DATABASE_DOWN = new Set(["P1001", "P1002", "P1017", "ECONNREFUSED", "ETIMEDOUT", "57P01", "57P03"]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown; errorCode?: unknown }).code ?? (cause as { errorCode?: unknown }).errorCode;
+    if (typeof code === "string" && DATABASE_DOWN.has(code)) return true;
+    const name = (cause as { name?: unknown }).name;
+    if (name === "PrismaClientInitializationError") return true;
+    if (cause instanceof AggregateError) return cause.errors.some(isDatabaseUnavailable);
+  }
+  return false;
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ZodError) {
+    const details = error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
+    const first = details[0];
+    return new ApiError(400, "invalid_argument", first ? `${first.path}: ${first.message}` : "invalid request", details);
+  }
+  const parserError = error as BodyParserError;
+  if (parserError.type === "entity.too.large") return new ApiError(413, "payload_too_large", "request body is too large");
+  if (parserError.type === "entity.parse.failed") return new ApiError(400, "invalid_argument", "request body is not valid JSON", [{ path: "(body)", message: "malformed JSON" }]);
+  if (parserError.type === "encoding.unsupported" || parserError.type === "charset.unsupported") return new ApiError(415, "unsupported_media_type", "unsupported body encoding");
+  if (isDatabaseUnavailable(error)) return new ApiError(503, "unavailable", "the database is unreachable; try again shortly");
+  return new ApiError(500, "internal", "internal error");
+}
+
+/** The one place answers to errors are written; no stack trace ever leaves the process. */
+export function errorHandler() {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) req.log.error("request failed", { status: apiError.status, error: error instanceof Error ? error.message : String(error) });
+    if (apiError.status === 401 && req.baseUrl.startsWith("/admin/queues")) res.setHeader("www-authenticate", 'Basic realm="modelhooks"');
+    res.status(apiError.status).json({ error: { code: apiError.code, message: apiError.message, details: apiError.details } });
+  };
+}

@@ -1,0 +1,23 @@
+import { z } from "zod";
+export { idSchema, eventTypeSchema, resourceTypeSchema, eventInputSchema } from "@modelhooks/events";
+import { idSchema } from "@modelhooks/events";
+
+/** A filter that takes one value or a list (protobuf JSON clients send either). */
+export const listOf = <T extends z.ZodType>(item: T) => z.union([z.array(item), item.transform((value) => [value])]).default([]);
+
+export const idListSchema = listOf(idSchema);
+
+export const locationSchema = z
+  .string()
+  .max(2048, "must be at most 2048 characters")
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be an absolute http or https URL" });
+      return;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") ctx.addIssue({ code: "custom", message: "must use http or https" });
+    if (url.username || url.password) ctx.addIssue({ code: "custom", message: "must not contain credentials; use mutual_secret" });
+  });

@@ -1,0 +1,59 @@
+import type { Webhook, WebhookCall, WebhookCallAttempt } from "@modelhooks/db";
+
+/** The Webhook of SPEC §3. The secret never leaves: `mutual_secret` is always "". */
+export function webhookView(webhook: Webhook) {
+  return {
+    id: webhook.id,
+    name: webhook.name,
+    workspace_id: webhook.workspaceId,
+    location: webhook.location,
+    mutual_secret: "",
+    has_mutual_secret: webhook.encryptedSecret !== null,
+    event_types: webhook.eventTypes,
+    all_events: webhook.allEvents,
+    resource_types: webhook.resourceTypes,
+    status: webhook.status,
+    ...(webhook.disabledReason ? { disabled_reason: webhook.disabledReason } : {}),
+    created_at: webhook.createdAt.toISOString(),
+    updated_at: webhook.updatedAt.toISOString(),
+  };
+}
+
+function attemptResponse(attempt: WebhookCallAttempt | undefined) {
+  if (!attempt) return { status_code: 0, body: "", headers: {}, duration_ms: 0 };
+  return {
+    status_code: attempt.statusCode,
+    body: attempt.responseBody,
+    headers: attempt.responseHeaders as Record<string, string>,
+    duration_ms: attempt.durationMs,
+    ...(attempt.error ? { error: attempt.error } : {}),
+  };
+}
+
+export type CallWithAttempts = WebhookCall & { event: { uuid: string }; attemptLog: WebhookCallAttempt[] };
+
+/** The WebhookCall of SPEC §3: `response` is the latest attempt's; `attempt_history` all of them on request. */
+export function webhookCallView(call: CallWithAttempts, includeAttempts: boolean) {
+  const ordered = [...call.attemptLog].sort((a, b) => a.attemptNumber - b.attemptNumber);
+  return {
+    id: call.id,
+    webhook_id: call.webhookId,
+    event_uuid: call.event.uuid,
+    status: call.status,
+    attempts: call.attempts,
+    ...(call.nextAttemptAt && call.status === "IN_PROGRESS" ? { next_attempt_at: call.nextAttemptAt.toISOString() } : {}),
+    ...(call.retriggerOfId ? { retrigger_of: call.retriggerOfId } : {}),
+    response: attemptResponse(ordered.at(-1)),
+    created_at: call.createdAt.toISOString(),
+    updated_at: call.updatedAt.toISOString(),
+    ...(includeAttempts
+      ? {
+          attempt_history: ordered.map((attempt) => ({
+            attempt: attempt.attemptNumber,
+            started_at: attempt.startedAt.toISOString(),
+            ...attemptResponse(attempt),
+          })),
+        }
+      : {}),
+  };
+}

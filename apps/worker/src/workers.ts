@@ -1,0 +1,70 @@
+import { Worker, type Job, type WorkerOptions } from "bullmq";
+import { queueCatalog, type JobInput, type QueueKey } from "@modelhooks/queues";
+import { createDeliveriesProcessor, webhookBackoff } from "./processors/deliveries.js";
+import { createEventsProcessor } from "./processors/events.js";
+import { createMaintenanceProcessor, OUTBOX_RELAY_SCHEDULER, runOutboxRelay } from "./processors/maintenance.js";
+import type { WorkerDeps } from "./worker-deps.js";
+
+// One processor per queue of the catalog: a queue without one does not compile.
+type Processors = { [K in QueueKey]: (job: Job<JobInput<K>>) => Promise<unknown> };
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs and waits for the active ones up to `deadlineMs`; what is left is retried by another worker. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
+  const { config } = deps;
+  const processors: Processors = {
+    events: createEventsProcessor(deps),
+    deliveries: createDeliveriesProcessor(deps),
+    maintenance: createMaintenanceProcessor(deps),
+  };
+  const concurrency: Record<QueueKey, number> = {
+    events: config.FANOUT_CONCURRENCY,
+    deliveries: config.DELIVERY_CONCURRENCY,
+    maintenance: 1,
+  };
+  const common: Omit<WorkerOptions, "concurrency"> = {
+    connection: deps.redis,
+    prefix: config.QUEUE_PREFIX,
+    lockDuration: config.WORKER_LOCK_DURATION_MS,
+    stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+    // A job whose worker died is retried, however often that happens; it is never dropped.
+    maxStalledCount: 1000,
+    settings: { backoffStrategy: webhookBackoff(deps) },
+  };
+  const workers = (Object.keys(processors) as QueueKey[]).map((key) => {
+    const worker = new Worker(queueCatalog[key].name, processors[key] as (job: Job) => Promise<unknown>, {
+      ...common,
+      concurrency: concurrency[key],
+    });
+    worker.on("failed", (job, error) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) deps.logger.warn("job failed for good", { queue: key, jobId: job.id, error: error.message });
+    });
+    worker.on("error", (error) => deps.logger.error("worker error", { queue: key, error: error.message }));
+    return worker;
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  await deps.queues.schedule("maintenance", OUTBOX_RELAY_SCHEDULER, config.OUTBOX_RELAY_INTERVAL_MS, { task: "outbox-relay" });
+  // Catch up at once on what piled up while no worker ran.
+  void runOutboxRelay(deps).catch((error: Error) => deps.logger.warn("start-up relay failed", { error: error.message }));
+
+  return {
+    workers,
+    async close(deadlineMs: number) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), deadlineMs);
+      });
+      const graceful = Promise.all(workers.map((worker) => worker.close())).then(() => "closed" as const);
+      const outcome = await Promise.race([graceful, deadline]);
+      clearTimeout(timer);
+      if (outcome === "timeout") {
+        deps.logger.warn("shutdown deadline reached; unfinished jobs will be retried by another worker");
+        await Promise.all(workers.map((worker) => worker.close(true)));
+      }
+    },
+  };
+}

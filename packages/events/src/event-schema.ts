@@ -1,0 +1,49 @@
+// The event envelope: what createEvent accepts, what publishEvent puts on the events queue, and
+// (with workspace and webhook added) what receivers get. Kept free of imports from other
+// packages so the queue catalog can use it without a cycle.
+import { z } from "zod";
+
+export const EVENT_TYPES = ["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"] as const;
+export const RESOURCE_TYPES = ["REGISTERED_MODEL", "MODEL_VERSION", "BUILD"] as const;
+
+export const eventTypeSchema = z.enum(EVENT_TYPES);
+export const resourceTypeSchema = z.enum(RESOURCE_TYPES);
+
+/** Numeric ids arrive as JSON numbers or, protobuf-JSON style, as numeric strings. */
+export const idSchema = z.union([
+  z.number().int().positive().max(2_147_483_647),
+  z.string().regex(/^[1-9]\d{0,9}$/, "must be a positive integer").transform(Number).pipe(z.number().max(2_147_483_647)),
+]);
+
+/** Unix seconds, Unix milliseconds or an ISO-8601 string; always a Date afterwards. */
+export const timestampSchema = z.union([
+  z.number().int().nonnegative().transform((value) => new Date(value < 1e11 ? value * 1000 : value)),
+  z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+  z.string().regex(/^\d{1,13}$/).transform((value) => {
+    const number = Number(value);
+    return new Date(number < 1e11 ? number * 1000 : number);
+  }),
+]);
+
+const entitySchema = z.record(z.string(), z.unknown()).nullable();
+
+export const eventInputSchema = z.strictObject({
+  event_uuid: z.string().min(1).max(100).regex(/^[\w.:-]+$/, "letters, digits and . _ : - only"),
+  event_type: eventTypeSchema,
+  workspace_id: idSchema,
+  timestamp: timestampSchema.optional(),
+  resource_type: resourceTypeSchema,
+  original_entity: entitySchema.optional(),
+  new_entity: entitySchema.optional(),
+});
+
+export type EventInput = z.input<typeof eventInputSchema>;
+export type ParsedEvent = z.output<typeof eventInputSchema>;
+export type EventType = z.output<typeof eventTypeSchema>;
+export type ResourceType = z.output<typeof resourceTypeSchema>;
+
+/** What the outbox row's payload column holds: the entities, as emitted. */
+export interface EventPayload {
+  original_entity: Record<string, unknown> | null;
+  new_entity: Record<string, unknown> | null;
+}

@@ -1,0 +1,88 @@
+import type { Db, Prisma } from "@modelhooks/db";
+import type { Logger, Metrics } from "@modelhooks/observability";
+import { jobIds, type JobQueues } from "@modelhooks/queues";
+import type { EventPayload, ParsedEvent } from "./event-schema.js";
+
+export type EventSource = "api" | "registry" | "published";
+
+/**
+ * Writes the event into the outbox inside the caller's transaction, so the change and its event
+ * commit together. The same uuid twice is recorded once; `created` says whether this was the first.
+ */
+export async function recordEvent(tx: Prisma.TransactionClient | Db, event: ParsedEvent): Promise<{ created: boolean }> {
+  const payload: EventPayload = { original_entity: event.original_entity ?? null, new_entity: event.new_entity ?? null };
+  const { count } = await tx.event.createMany({
+    data: [
+      {
+        uuid: event.event_uuid,
+        workspaceId: event.workspace_id,
+        eventType: event.event_type,
+        resourceType: event.resource_type,
+        timestamp: event.timestamp ?? new Date(),
+        payload: payload as unknown as Prisma.InputJsonValue,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return { created: count === 1 };
+}
+
+export interface OutboxDeps {
+  db: Db;
+  queues: JobQueues;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+/**
+ * After the commit: hand the event to the events queue. When Redis is down this only logs; the
+ * event is already safe in Postgres and the relay enqueues it later.
+ */
+export async function enqueueRecordedEvent(deps: OutboxDeps, eventUuid: string, eventType: string): Promise<boolean> {
+  try {
+    await deps.queues.add("events", eventType, { eventUuid }, { jobId: jobIds.event(eventUuid) });
+    await deps.db.event.update({ where: { uuid: eventUuid }, data: { enqueuedAt: new Date() } });
+    return true;
+  } catch (error) {
+    deps.logger.warn("event recorded but not enqueued; the outbox relay will retry", { eventUuid, error: (error as Error).message });
+    return false;
+  }
+}
+
+/** Record and enqueue in one go, for callers with no change of their own to commit alongside. */
+export async function emitEvent(deps: OutboxDeps, event: ParsedEvent, source: EventSource): Promise<{ created: boolean }> {
+  const result = await recordEvent(deps.db, event);
+  if (result.created) {
+    deps.metrics?.eventsEmitted.inc({ event_type: event.event_type, source });
+    await enqueueRecordedEvent(deps, event.event_uuid, event.event_type);
+  }
+  return result;
+}
+
+/**
+ * The relay: events recorded but not fanned out — never enqueued, or enqueued and then lost
+ * (Redis restarted without persistence) — are handed to the queue again. Job ids make it idempotent.
+ */
+export async function relayOutbox(deps: OutboxDeps, graceMs: number, batchSize = 500): Promise<number> {
+  const now = Date.now();
+  const stale = await deps.db.event.findMany({
+    where: {
+      fannedOutAt: null,
+      OR: [
+        { enqueuedAt: null, createdAt: { lt: new Date(now - Math.min(graceMs, 1000)) } },
+        { enqueuedAt: { lt: new Date(now - graceMs) } },
+      ],
+    },
+    select: { uuid: true, eventType: true },
+    orderBy: { createdAt: "asc" },
+    take: batchSize,
+  });
+  let relayed = 0;
+  for (const event of stale) {
+    const outcome = await deps.queues.ensureJob("events", event.eventType, { eventUuid: event.uuid }, jobIds.event(event.uuid));
+    await deps.db.event.update({ where: { uuid: event.uuid }, data: { enqueuedAt: new Date() } });
+    if (outcome !== "present") relayed += 1;
+  }
+  if (relayed > 0) deps.logger.info("outbox relay re-enqueued events", { relayed });
+  return relayed;
+}

@@ -1,0 +1,79 @@
+import type { Db } from "@modelhooks/db";
+import { developerKeyMatches, generateDeveloperKey, hashDeveloperKey } from "./developer-keys.js";
+
+export interface Principal {
+  userId: number;
+  email: string;
+  systemAdmin: boolean;
+  /** Membership order: the first is the caller's default workspace. */
+  workspaceIds: number[];
+}
+
+// A real hash of nothing anyone holds, compared against when the email is unknown, so the
+// answer takes the same time whether or not the user exists.
+const ABSENT_USER_HASH = hashDeveloperKey("absent-user");
+
+export async function authenticate(db: Db, email: string, developerKey: string): Promise<Principal | undefined> {
+  const user = await db.user.findUnique({
+    where: { email: email.toLowerCase() },
+    include: { memberships: { orderBy: [{ createdAt: "asc" }, { workspaceId: "asc" }] } },
+  });
+  const matches = developerKeyMatches(developerKey, user?.developerKeyHash ?? ABSENT_USER_HASH);
+  if (!user || !matches) return undefined;
+  return {
+    userId: user.id,
+    email: user.email,
+    systemAdmin: user.systemAdmin,
+    workspaceIds: user.memberships.map((membership) => membership.workspaceId),
+  };
+}
+
+export interface NewUser {
+  email: string;
+  workspaceIds: number[];
+  systemAdmin: boolean;
+  /** Given for the bootstrap admin (from the environment); generated otherwise. */
+  developerKey?: string;
+}
+
+export async function createUser(db: Db, input: NewUser): Promise<{ id: number; email: string; developerKey: string }> {
+  const developerKey = input.developerKey ?? generateDeveloperKey();
+  const user = await db.user.create({
+    data: {
+      email: input.email.toLowerCase(),
+      developerKeyHash: hashDeveloperKey(developerKey),
+      systemAdmin: input.systemAdmin,
+      memberships: { create: input.workspaceIds.map((workspaceId) => ({ workspaceId })) },
+    },
+  });
+  return { id: user.id, email: user.email, developerKey };
+}
+
+export const DEFAULT_WORKSPACE_NAME = "default";
+
+/**
+ * At start-up: when no system admin exists, create one from ADMIN_EMAIL / ADMIN_DEVELOPER_KEY,
+ * member of the "default" workspace (created if needed). Concurrent starts are harmless.
+ */
+export async function ensureBootstrapAdmin(db: Db, email: string, developerKey: string): Promise<"created" | "exists"> {
+  if (await db.user.findFirst({ where: { systemAdmin: true }, select: { id: true } })) return "exists";
+  try {
+    await db.$transaction(async (tx) => {
+      const workspace = await tx.workspace.upsert({ where: { name: DEFAULT_WORKSPACE_NAME }, create: { name: DEFAULT_WORKSPACE_NAME }, update: {} });
+      await tx.user.upsert({
+        where: { email: email.toLowerCase() },
+        create: {
+          email: email.toLowerCase(),
+          developerKeyHash: hashDeveloperKey(developerKey),
+          systemAdmin: true,
+          memberships: { create: [{ workspaceId: workspace.id }] },
+        },
+        update: { systemAdmin: true, developerKeyHash: hashDeveloperKey(developerKey) },
+      });
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") return "exists"; // another process won the race
+    throw error;
+  }
+  return "created";
+}

@@ -1,0 +1,62 @@
+// The job catalog: every queue's name, payload schema and default options in one place.
+// Renaming a queue strands the jobs already waiting under the old name: drain it first.
+import type { DefaultJobOptions } from "bullmq";
+import { z } from "zod";
+import { eventInputSchema } from "@modelhooks/events/event-schema";
+
+const id = z.number().int().positive();
+
+/** Fan-out: an event already recorded in the outbox, or one published straight to Redis. */
+export const fanOutJobSchema = z.union([
+  z.strictObject({ eventUuid: z.string().min(1) }),
+  z.strictObject({ event: eventInputSchema }),
+]);
+
+/** Delivery: one WebhookCall; the processor re-reads it, so the job never holds the payload or a secret. */
+export const deliveryJobSchema = z.strictObject({ callId: id });
+
+/** Housekeeping on a schedule: re-enqueue what never reached (or fell out of) Redis. */
+export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay"]) });
+
+const keepFailedForDashboard = { age: 14 * 24 * 3600 };
+
+export const queueCatalog = {
+  events: {
+    name: "events",
+    schema: fanOutJobSchema,
+    jobOptions: {
+      attempts: 10,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: keepFailedForDashboard,
+    },
+  },
+  deliveries: {
+    name: "deliveries",
+    schema: deliveryJobSchema,
+    // attempts comes from DELIVERY_MAX_ATTEMPTS (see deliveryJobOptions); the delay from the
+    // "webhook" backoff strategy the delivery worker registers.
+    jobOptions: {
+      backoff: { type: "webhook" },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: keepFailedForDashboard,
+    },
+  },
+  maintenance: {
+    name: "maintenance",
+    schema: maintenanceJobSchema,
+    jobOptions: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+  },
+} as const satisfies Record<string, { name: string; schema: z.ZodType; jobOptions: DefaultJobOptions }>;
+
+export type QueueKey = keyof typeof queueCatalog;
+/** What producers hand in (validated, stored as given) and what processors get (parsed). */
+export type JobInput<K extends QueueKey> = z.input<(typeof queueCatalog)[K]["schema"]>;
+export type JobData<K extends QueueKey> = z.output<(typeof queueCatalog)[K]["schema"]>;
+export const QUEUE_KEYS = Object.keys(queueCatalog) as QueueKey[];
+
+// Fixed job ids make enqueueing idempotent. bullmq forbids ":" in custom ids.
+export const jobIds = {
+  event: (eventUuid: string) => `event-${encodeURIComponent(eventUuid)}`,
+  call: (callId: number) => `call-${callId}`,
+};

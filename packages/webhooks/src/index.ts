@@ -1,0 +1,13 @@
+export { SecretBox } from "./secret-box.js";
+export { signPayload } from "./signing.js";
+export { retryDelayMs, parseRetryAfter, JITTER, type BackoffSettings } from "./backoff.js";
+export { isForbiddenAddress, literalAddress, guardedLookup, ForbiddenAddressError } from "./address-guard.js";
+export { WebhookTransport, type TransportSettings, type TransportResult, type OutgoingWebhook } from "./webhook-transport.js";
+export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
+export { envelopeOf } from "./envelope.js";
+export { RetryableDeliveryError } from "./delivery-errors.js";
+export { matchingWebhooksWhere, webhookMatches, type MatchableEvent } from "./matching.js";
+export { fanOutEvent, deliveryJobName, type FanOutResult } from "./fan-out.js";
+export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-call.js";
+export { recoverOverdueCalls } from "./recover-calls.js";
+export { createTransport, USER_AGENT } from "./create-transport.js";

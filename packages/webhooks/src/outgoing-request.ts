@@ -1,0 +1,38 @@
+import { signPayload } from "./signing.js";
+
+export interface DeliveryEnvelope {
+  event_uuid: string;
+  event_type: string;
+  workspace_id: number;
+  workspace_name: string;
+  timestamp: string;
+  resource_type: string;
+  original_entity: unknown;
+  new_entity: unknown;
+  webhook: { id: number; name: string };
+  test: boolean;
+}
+
+export interface RequestContext {
+  envelope: DeliveryEnvelope;
+  secret: string | null;
+  callId: number | null;
+  attempt: number;
+  now?: Date;
+}
+
+/** The body and the Standard Webhooks headers of one attempt (SPEC §4). */
+export function buildOutgoingRequest({ envelope, secret, callId, attempt, now = new Date() }: RequestContext) {
+  const body = JSON.stringify(envelope);
+  const timestamp = Math.floor(now.getTime() / 1000);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "webhook-id": envelope.event_uuid,
+    "webhook-timestamp": String(timestamp),
+    "x-modelhooks-event-type": envelope.event_type,
+    "x-modelhooks-attempt": String(attempt),
+  };
+  if (callId !== null) headers["x-modelhooks-call-id"] = String(callId);
+  if (secret) headers["webhook-signature"] = signPayload(secret, envelope.event_uuid, timestamp, body);
+  return { body, headers };
+}

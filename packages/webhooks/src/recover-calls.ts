@@ -1,0 +1,29 @@
+import type { Db } from "@modelhooks/db";
+import type { Logger } from "@modelhooks/observability";
+import { jobIds, type JobQueues } from "@modelhooks/queues";
+import { deliveryJobName } from "./fan-out.js";
+
+/**
+ * Calls that should have been attempted by now but were not — their job was lost with a Redis
+ * restart, or failed for a reason outside the delivery itself (database down) — get their job
+ * back. A waiting, delayed or active job is left alone, so this is safe to run on a schedule.
+ */
+export async function recoverOverdueCalls(db: Db, queues: JobQueues, logger: Logger, graceMs: number, batchSize = 500): Promise<number> {
+  const cutoff = new Date(Date.now() - graceMs);
+  const overdue = await db.webhookCall.findMany({
+    where: {
+      status: { in: ["UNKNOWN", "IN_PROGRESS"] },
+      OR: [{ nextAttemptAt: null, updatedAt: { lt: cutoff } }, { nextAttemptAt: { lt: cutoff } }],
+    },
+    select: { id: true, webhook: { select: { name: true } }, event: { select: { eventType: true } } },
+    orderBy: { id: "asc" },
+    take: batchSize,
+  });
+  let recovered = 0;
+  for (const call of overdue) {
+    const outcome = await queues.ensureJob("deliveries", deliveryJobName(call.webhook.name, call.event.eventType), { callId: call.id }, jobIds.call(call.id));
+    if (outcome !== "present") recovered += 1;
+  }
+  if (recovered > 0) logger.info("re-enqueued overdue calls", { recovered });
+  return recovered;
+}

@@ -1,0 +1,125 @@
+import http from "node:http";
+import https from "node:https";
+import got, { type Response as GotResponse } from "got";
+import { ForbiddenAddressError, guardedLookup, isForbiddenAddress, literalAddress } from "./address-guard.js";
+
+export interface TransportSettings {
+  timeoutMs: number;
+  responseBodyLimitBytes: number;
+  allowPrivateTargets: boolean;
+  userAgent: string;
+}
+
+export interface OutgoingWebhook {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export type TransportErrorKind = "timeout" | "connection" | "forbidden_address" | "invalid_url";
+
+export interface TransportResult {
+  /** 0 when no HTTP answer came. */
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+  durationMs: number;
+  error?: string;
+  errorKind?: TransportErrorKind;
+}
+
+/**
+ * One signed POST, the way every delivery and triggerTest sends it: no redirects, no retries
+ * of its own (bullmq schedules those), a hard timeout, and at most `responseBodyLimitBytes`
+ * of the answer read before the connection is dropped, so a hostile receiver costs bounded memory.
+ */
+export class WebhookTransport {
+  private readonly agent = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 512 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 512 }),
+  };
+
+  constructor(private readonly settings: TransportSettings) {}
+
+  send(request: OutgoingWebhook): Promise<TransportResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return Promise.resolve(failure(elapsed(), "invalid_url", "location is not a valid URL"));
+    }
+    const literal = literalAddress(url.hostname);
+    if (!this.settings.allowPrivateTargets && literal && isForbiddenAddress(literal)) {
+      return Promise.resolve(failure(elapsed(), "forbidden_address", new ForbiddenAddressError(literal).message));
+    }
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let response: GotResponse | undefined;
+      let settled = false;
+      const stream = got.stream.post(url, {
+        body: request.body,
+        headers: { ...request.headers, "user-agent": this.settings.userAgent },
+        timeout: { request: this.settings.timeoutMs },
+        followRedirect: false,
+        throwHttpErrors: false,
+        retry: { limit: 0 },
+        agent: this.agent,
+        ...(this.settings.allowPrivateTargets ? {} : { dnsLookup: guardedLookup as never }),
+      });
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        stream.destroy();
+        const body = Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes).toString("utf8");
+        if (response) {
+          resolve({ statusCode: response.statusCode, body, headers: flattenHeaders(response.headers), durationMs: elapsed() });
+          return;
+        }
+        const { kind, message } = classify(error);
+        resolve(failure(elapsed(), kind, message));
+      };
+      stream.on("response", (incoming: GotResponse) => {
+        response = incoming;
+        if (this.settings.responseBodyLimitBytes === 0) finish();
+      });
+      stream.on("data", (chunk: Buffer) => {
+        if (received >= this.settings.responseBodyLimitBytes) return;
+        chunks.push(chunk);
+        received += chunk.length;
+        if (received >= this.settings.responseBodyLimitBytes) finish();
+      });
+      stream.on("end", () => finish());
+      stream.on("error", (error) => finish(error));
+    });
+  }
+
+  close(): void {
+    this.agent.http.destroy();
+    this.agent.https.destroy();
+  }
+}
+
+function failure(durationMs: number, kind: TransportErrorKind, message: string): TransportResult {
+  return { statusCode: 0, body: "", headers: {}, durationMs, error: message, errorKind: kind };
+}
+
+function classify(error: unknown): { kind: TransportErrorKind; message: string } {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ForbiddenAddressError) return { kind: "forbidden_address", message: cause.message };
+  }
+  const code = (error as { code?: string } | undefined)?.code;
+  const message = error instanceof Error ? error.message : "request failed";
+  if (code === "ETIMEDOUT") return { kind: "timeout", message };
+  return { kind: "connection", message: code ? `${code}: ${message}` : message };
+}
+
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
