@@ -1,0 +1,123 @@
+import { Writable } from "node:stream";
+import supertest from "supertest";
+import winston from "winston";
+import { loadConfig, type Config } from "@modelhooks/config";
+import { ensureBootstrapAdmin } from "@modelhooks/identity";
+import { createLogger } from "@modelhooks/observability";
+import { createApiDeps, closeApiDeps, type ApiDeps } from "../../apps/api/src/api-deps.js";
+import { createApp } from "../../apps/api/src/app.js";
+import { createWorkerDeps, closeWorkerDeps, type WorkerDeps } from "../../apps/worker/src/worker-deps.js";
+import { startWorkers, type RunningWorkers } from "../../apps/worker/src/workers.js";
+import { createTestDatabase, dropDatabase, runId } from "./test-database.js";
+import { deleteRedisKeys } from "./redis-keys.js";
+
+export const ADMIN = { email: "admin@modelhooks.test", key: "test-admin-developer-key" };
+
+export interface Caller {
+  email: string;
+  key: string;
+}
+
+let harnessCounter = 0;
+
+/** Settings that make retries and recovery quick enough to watch in a test. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: "test",
+    REDIS_URL: "redis://127.0.0.1:6379",
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_DEVELOPER_KEY: ADMIN.key,
+    ALLOW_PRIVATE_TARGETS: "true",
+    LOG_LEVEL: "debug",
+    LOG_FORMAT: "json",
+    DELIVERY_TIMEOUT_MS: "2000",
+    DELIVERY_MAX_ATTEMPTS: "4",
+    DELIVERY_BACKOFF_BASE_MS: "100",
+    DELIVERY_BACKOFF_MAX_MS: "1000",
+    DELIVERY_CONCURRENCY: "10",
+    OUTBOX_RELAY_INTERVAL_MS: "500",
+    OUTBOX_RELAY_GRACE_MS: "1000",
+    WORKER_LOCK_DURATION_MS: "3000",
+    WORKER_STALLED_INTERVAL_MS: "1000",
+    SHUTDOWN_TIMEOUT_MS: "5000",
+    WORKER_METRICS_PORT: "0",
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  config: Config;
+  api: ApiDeps;
+  worker?: WorkerDeps;
+  running?: RunningWorkers;
+  /** Every log line of this harness (API and worker), as JSON text. */
+  logs: string[];
+  request: ReturnType<typeof supertest>;
+  /** POST with a caller's Verta headers (the admin by default). */
+  post(path: string, body: unknown, caller?: Caller): supertest.Test;
+  createWorkspace(name?: string): Promise<{ id: number; name: string }>;
+  createUser(workspaceIds: number[], systemAdmin?: boolean): Promise<Caller & { id: number }>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+  const database = await createTestDatabase();
+  const prefix = `mhtest-${runId()}-${process.pid}-${++harnessCounter}`;
+  const config = loadConfig(testEnv({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, ...options.env }));
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString("utf8"));
+      callback();
+    },
+  });
+  const logger = createLogger(config, "test", [new winston.transports.Stream({ stream: sink })]);
+  const api = createApiDeps(config, logger.child({ service: "api" }));
+  await ensureBootstrapAdmin(api.db, ADMIN.email, ADMIN.key);
+  const request = supertest(createApp(api));
+  let suffix = 0;
+  const unique = (base: string) => `${base}-${process.pid}-${harnessCounter}-${++suffix}`;
+
+  const harness: Harness = {
+    config,
+    api,
+    logs,
+    request,
+    post(path, body, caller = ADMIN) {
+      return request.post(path).set("grpc-metadata-email", caller.email).set("grpc-metadata-developer_key", caller.key).send(body as object);
+    },
+    async createWorkspace(name = unique("ws")) {
+      const response = await harness.post("/api/v1/admin/workspaces", { name });
+      if (response.status !== 200) throw new Error(`createWorkspace: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body as { id: number; name: string };
+    },
+    async createUser(workspaceIds, systemAdmin = false) {
+      const email = `${unique("user")}@example.test`;
+      const response = await harness.post("/api/v1/admin/users", { email, workspace_ids: workspaceIds, system_admin: systemAdmin });
+      if (response.status !== 200) throw new Error(`createUser: ${response.status} ${JSON.stringify(response.body)}`);
+      return { id: response.body.id as number, email, key: response.body.developer_key as string };
+    },
+    async startWorker() {
+      harness.worker = createWorkerDeps(config, logger.child({ service: "worker" }));
+      harness.running = await startWorkers(harness.worker);
+    },
+    async stopWorker() {
+      await harness.running?.close(config.SHUTDOWN_TIMEOUT_MS);
+      if (harness.worker) await closeWorkerDeps(harness.worker);
+      harness.running = undefined;
+      harness.worker = undefined;
+    },
+    async close() {
+      await harness.stopWorker();
+      await deleteRedisKeys(api.redis, prefix).catch(() => undefined);
+      await closeApiDeps(api);
+      await dropDatabase(database.name);
+    },
+  };
+  if (options.worker) await harness.startWorker();
+  return harness;
+}
+
+export const EVENTS = "/api/v1/uac-proxy/events";

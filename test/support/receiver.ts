@@ -1,0 +1,83 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ReceivedRequest {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  json: any;
+  receivedAt: number;
+}
+
+export interface Reply {
+  status?: number;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Never answer (the connection stays open until the client gives up). */
+  hang?: boolean;
+  delayMs?: number;
+}
+
+export type Responder = (request: ReceivedRequest, index: number) => Reply;
+
+/** A real HTTP receiver on loopback that records what it gets and answers as told. */
+export class Receiver {
+  readonly requests: ReceivedRequest[] = [];
+  private responders = new Map<string, Responder>();
+  private server = http.createServer((req, res) => this.handle(req, res));
+  private port = 0;
+
+  static async start(): Promise<Receiver> {
+    const receiver = new Receiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, "127.0.0.1", resolve));
+    receiver.port = (receiver.server.address() as AddressInfo).port;
+    return receiver;
+  }
+
+  url(path = "/hook"): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  /** How `path` answers; by default 200 "ok". */
+  on(path: string, responder: Responder): this {
+    this.responders.set(path, responder);
+    return this;
+  }
+
+  /** Answers in turn, the last one repeating: e.g. [500, 500, 200]. */
+  sequence(path: string, statuses: number[]): this {
+    return this.on(path, (_request, index) => ({ status: statuses[Math.min(index, statuses.length - 1)] }));
+  }
+
+  received(path?: string): ReceivedRequest[] {
+    return path ? this.requests.filter((request) => request.path === path) : this.requests;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
+      const path = req.url ?? "/";
+      const request: ReceivedRequest = { path, headers: req.headers, body, json, receivedAt: Date.now() };
+      const index = this.requests.filter((seen) => seen.path === path).length;
+      this.requests.push(request);
+      const reply = this.responders.get(path)?.(request, index) ?? {};
+      if (reply.hang) return;
+      const send = () => res.writeHead(reply.status ?? 200, { "content-type": "text/plain", ...reply.headers }).end(reply.body ?? "ok");
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
+    });
+  }
+}
