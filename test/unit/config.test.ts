@@ -1,0 +1,107 @@
+import { describe, expect, it } from "@jest/globals";
+import { ConfigError, loadConfig } from "../../packages/config/src/index.js";
+
+const PUBLIC_DEV_ENCRYPTION_KEY = "bW9kZWxob29rcy1kZXZlbG9wbWVudC1vbmx5LWtleSE=";
+const PUBLIC_DEV_ADMIN_KEY = "dev-admin-key";
+const PRODUCTION = { NODE_ENV: "production", SECRET_ENCRYPTION_KEY: "a".repeat(64), ADMIN_DEVELOPER_KEY: "a-real-production-key" };
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  it("fills every default from an empty environment (development)", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      NODE_ENV: "development",
+      PORT: 3000,
+      QUEUE_PREFIX: "modelhooks",
+      BODY_LIMIT_BYTES: 1024 * 1024,
+      DELIVERY_TIMEOUT_MS: 10_000,
+      DELIVERY_MAX_ATTEMPTS: 8,
+      DELIVERY_BACKOFF_BASE_MS: 5_000,
+      DELIVERY_BACKOFF_MAX_MS: 10 * 60 * 60 * 1000,
+      DELIVERY_RESPONSE_BODY_LIMIT_BYTES: 4096,
+      WEBHOOK_DISABLE_AFTER_MS: 5 * 24 * 60 * 60 * 1000,
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "pretty",
+      ALLOW_PRIVATE_TARGETS: true,
+    });
+    expect(config.SECRET_ENCRYPTION_KEY_BYTES).toHaveLength(32);
+  });
+
+  it("coerces numeric strings and reads booleans", () => {
+    const config = loadConfig({ PORT: "8080", DELIVERY_MAX_ATTEMPTS: "3", ALLOW_PRIVATE_TARGETS: "0" });
+    expect(config.PORT).toBe(8080);
+    expect(config.DELIVERY_MAX_ATTEMPTS).toBe(3);
+    expect(config.ALLOW_PRIVATE_TARGETS).toBe(false);
+  });
+
+  it("accepts a 32-byte key as hex or base64", () => {
+    const hex = "0123456789abcdef".repeat(4);
+    expect(loadConfig({ SECRET_ENCRYPTION_KEY: hex }).SECRET_ENCRYPTION_KEY_BYTES.equals(Buffer.from(hex, "hex"))).toBe(true);
+    const base64 = Buffer.alloc(32, 7).toString("base64");
+    expect(loadConfig({ SECRET_ENCRYPTION_KEY: base64 }).SECRET_ENCRYPTION_KEY_BYTES.equals(Buffer.alloc(32, 7))).toBe(true);
+  });
+
+  it.each([
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["PORT", "3.5"],
+    ["DELIVERY_MAX_ATTEMPTS", "0"],
+    ["DELIVERY_TIMEOUT_MS", "-1"],
+    ["BODY_LIMIT_BYTES", "10"],
+    ["SECRET_ENCRYPTION_KEY", "short"],
+    ["SECRET_ENCRYPTION_KEY", Buffer.alloc(16).toString("base64")],
+    ["ADMIN_DEVELOPER_KEY", "short"],
+    ["ADMIN_EMAIL", "not-an-email"],
+    ["DATABASE_URL", "not a url"],
+    ["NODE_ENV", "staging"],
+    ["ALLOW_PRIVATE_TARGETS", "yes"],
+    ["LOG_LEVEL", "loud"],
+    ["QUEUE_PREFIX", "has space"],
+  ])("throws a ConfigError naming %s for %p", (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.message).toContain(variable);
+    // One line, fit for a start-up failure.
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("does not echo a rejected secret in the message", () => {
+    const message = configError({ SECRET_ENCRYPTION_KEY: "leaky-secret-value" }).message;
+    expect(message).toContain("SECRET_ENCRYPTION_KEY");
+    expect(message).not.toContain("leaky-secret-value");
+  });
+
+  it("refuses the public default SECRET_ENCRYPTION_KEY in production", () => {
+    const { SECRET_ENCRYPTION_KEY: _unused, ...withoutKey } = PRODUCTION;
+    expect(configError(withoutKey).message).toContain("SECRET_ENCRYPTION_KEY");
+    expect(configError({ ...PRODUCTION, SECRET_ENCRYPTION_KEY: PUBLIC_DEV_ENCRYPTION_KEY }).message).toContain("SECRET_ENCRYPTION_KEY");
+  });
+
+  it("refuses the public default ADMIN_DEVELOPER_KEY in production", () => {
+    const { ADMIN_DEVELOPER_KEY: _unused, ...withoutKey } = PRODUCTION;
+    expect(configError(withoutKey).message).toContain("ADMIN_DEVELOPER_KEY");
+    expect(configError({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: PUBLIC_DEV_ADMIN_KEY }).message).toContain("ADMIN_DEVELOPER_KEY");
+  });
+
+  it("accepts production with its own keys", () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.NODE_ENV).toBe("production");
+    expect(config.LOG_FORMAT).toBe("json");
+  });
+
+  it("defaults ALLOW_PRIVATE_TARGETS to true outside production and false in production; an explicit value wins", () => {
+    expect(loadConfig({ NODE_ENV: "development" }).ALLOW_PRIVATE_TARGETS).toBe(true);
+    expect(loadConfig({ NODE_ENV: "test" }).ALLOW_PRIVATE_TARGETS).toBe(true);
+    expect(loadConfig(PRODUCTION).ALLOW_PRIVATE_TARGETS).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, ALLOW_PRIVATE_TARGETS: "true" }).ALLOW_PRIVATE_TARGETS).toBe(true);
+    expect(loadConfig({ NODE_ENV: "development", ALLOW_PRIVATE_TARGETS: "false" }).ALLOW_PRIVATE_TARGETS).toBe(false);
+  });
+});
