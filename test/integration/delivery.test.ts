@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { Webhook as StandardWebhook } from "standardwebhooks";
+import type { EventInput } from "@modelhooks/events";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait-for.js";
@@ -183,7 +184,7 @@ describe("publishEvent (platform services writing to the events queue)", () => {
   it("records and fans out a published event like one from the API, once per uuid", async () => {
     const { publishEvent } = await import("@modelhooks/events");
     await createWebhook({ name: "published", location: receiver.url("/published"), event_types: ["REQUEST_SCAN"] });
-    const sent = event({ event_type: "REQUEST_SCAN", resource_type: "BUILD" });
+    const sent: EventInput = { ...event(), event_type: "REQUEST_SCAN", resource_type: "BUILD" };
     await publishEvent(h.api.queues, sent);
     await publishEvent(h.api.queues, sent);
     await waitFor(async () => (await callsOf(sent.event_uuid))[0]?.status === "SUCCESS", { what: "published event delivered" });

@@ -76,6 +76,8 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:30 GMT", now)).toBe(30_000);
     expect(parseRetryAfter("Wed, 21 Oct 2015 09:28:00 GMT", now)).toBe(2 * HOUR);
     expect(parseRetryAfter("Tue, 20 Oct 2015 07:28:00 GMT", now)).toBe(0);
+    // The obsolete RFC 850 form is still an HTTP-date (RFC 9110 §5.6.7).
+    expect(parseRetryAfter("Wednesday, 21-Oct-15 07:29:00 GMT", now)).toBe(60_000);
   });
 
   it("ignores an absent, empty or unreadable value (the schedule applies instead)", () => {

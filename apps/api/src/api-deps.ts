@@ -32,7 +32,8 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
     config,
     db: createDb(config.DATABASE_URL),
     redis,
-    queues: new JobQueues(redis, { prefix: config.QUEUE_PREFIX, deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS }),
+    // Redis errors are logged once per outage by the listener above.
+    queues: new JobQueues(redis, { prefix: config.QUEUE_PREFIX, deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS, onError: () => undefined }),
     transport: createTransport(config),
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     logger,

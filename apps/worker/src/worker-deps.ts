@@ -22,7 +22,11 @@ export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
     config,
     db: createDb(config.DATABASE_URL, { poolSize: Math.max(10, Math.ceil(config.DELIVERY_CONCURRENCY / 2)) }),
     redis,
-    queues: new JobQueues(redis, { prefix: config.QUEUE_PREFIX, deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS }),
+    queues: new JobQueues(redis, {
+      prefix: config.QUEUE_PREFIX,
+      deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+      onError: (error) => logger.warn("queue connection error", { error: error.message }),
+    }),
     transport: createTransport(config),
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     logger,

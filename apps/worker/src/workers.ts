@@ -47,13 +47,18 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  await deps.queues.schedule("maintenance", OUTBOX_RELAY_SCHEDULER, config.OUTBOX_RELAY_INTERVAL_MS, { task: "outbox-relay" });
+  const scheduleRelay = () => deps.queues.schedule("maintenance", OUTBOX_RELAY_SCHEDULER, config.OUTBOX_RELAY_INTERVAL_MS, { task: "outbox-relay" });
+  await scheduleRelay();
+  // A Redis restarted without persistence forgets the schedule with everything else: put it back.
+  const onReconnect = () => void scheduleRelay().catch((error: Error) => deps.logger.warn("could not re-create the relay schedule", { error: error.message }));
+  deps.redis.on("ready", onReconnect);
   // Catch up at once on what piled up while no worker ran.
   void runOutboxRelay(deps).catch((error: Error) => deps.logger.warn("start-up relay failed", { error: error.message }));
 
   return {
     workers,
     async close(deadlineMs: number) {
+      deps.redis.off("ready", onReconnect);
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), deadlineMs);

@@ -5,6 +5,8 @@ import { queueCatalog, QUEUE_KEYS, type JobInput, type QueueKey } from "./catalo
 export interface QueueSettings {
   prefix: string;
   deliveryMaxAttempts: number;
+  /** Connection errors of the queues; without a listener bullmq prints them to the console. */
+  onError?: (error: Error) => void;
 }
 
 /** The producers' side of the catalog: typed, validated adds. Only this file constructs Queues. */
@@ -23,7 +25,7 @@ export class JobQueues {
           ...queueCatalog[key].jobOptions,
           ...(key === "deliveries" ? { attempts: settings.deliveryMaxAttempts } : {}),
         },
-      });
+      }).on("error", (error) => settings.onError?.(error));
     this.queues = Object.fromEntries(QUEUE_KEYS.map((key) => [key, make(key)])) as { [K in QueueKey]: Queue };
   }
 

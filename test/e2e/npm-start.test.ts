@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import pg from "pg";
+import { ADMIN, testEnv } from "../support/harness.js";
+import { freePort, startProcess, stopProcess, type ServiceProcess } from "../support/processes.js";
+import { Receiver } from "../support/receiver.js";
+import { databaseUrl, dropDatabase, runId } from "../support/test-database.js";
+import { waitFor } from "../support/wait-for.js";
+
+// What `npm start` runs (scripts/start.ts), on a database that does not exist yet.
+let receiver: Receiver;
+let service: ServiceProcess | undefined;
+const database = `mh_test_${runId()}_npm_start_${process.pid}`;
+
+beforeAll(async () => {
+  receiver = await Receiver.start();
+});
+afterAll(async () => {
+  if (service) await stopProcess(service);
+  await receiver.close();
+  await dropDatabase(database);
+});
+
+it("creates and migrates the database, serves the API, delivers an event, and stops both processes on SIGTERM", async () => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  service = startProcess("scripts/start.ts", testEnv({ PORT: String(port), DATABASE_URL: databaseUrl(database), QUEUE_PREFIX: `mhtest-${runId()}-start-${process.pid}`, LOG_LEVEL: "info" }));
+  await waitFor(async () => (await fetch(`${base}/readyz`)).ok, { timeoutMs: 60_000, what: `readyz on ${port}\n${service.output()}` });
+
+  const headers = { "content-type": "application/json", "grpc-metadata-email": ADMIN.email, "grpc-metadata-developer_key": ADMIN.key };
+  const created = await fetch(`${base}/api/v1/uac-proxy/events/createWebhook`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ name: "e2e", location: receiver.url("/e2e"), event_types: ["CREATE"], all_events: false }),
+  });
+  expect(created.status).toBe(200);
+  const webhook = (await created.json()) as { workspace_id: number };
+  const accepted = await fetch(`${base}/api/v1/uac-proxy/events/createEvent`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ event_uuid: "npm-start-e2e", event_type: "CREATE", workspace_id: webhook.workspace_id, resource_type: "REGISTERED_MODEL" }),
+  });
+  expect(accepted.status).toBe(202);
+  await waitFor(() => receiver.received("/e2e").length === 1, { timeoutMs: 30_000, what: "delivery through the real processes" });
+  expect(receiver.received("/e2e")[0]?.json.event_uuid).toBe("npm-start-e2e");
+  expect(service.output()).toMatch(/API listening on http:\/\/127\.0\.0\.1:\d+/);
+
+  const client = new pg.Client({ connectionString: databaseUrl(database) });
+  await client.connect();
+  const { rows } = await client.query(`SELECT migration_name, finished_at FROM "_prisma_migrations"`);
+  await client.end();
+  expect(rows.length).toBeGreaterThan(0);
+  expect(rows.every((row) => row.finished_at !== null)).toBe(true);
+
+  const code = await stopProcess(service, 20_000);
+  expect(code).toBe(0);
+  expect(service.output()).toMatch(/worker stopped/);
+  expect(service.output()).toMatch(/API stopped/);
+});

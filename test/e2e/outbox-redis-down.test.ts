@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { createHarness, EVENTS, type Harness } from "../support/harness.js";
+import { privateRedis, type PrivateRedis } from "../support/processes.js";
+import { Receiver } from "../support/receiver.js";
+import { waitFor } from "../support/wait-for.js";
+
+// Redis here is a private redis-server on a spare port: stopping it never disturbs the shared one.
+let redis: PrivateRedis;
+let h: Harness;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  redis = await privateRedis();
+  h = await createHarness({ worker: true, env: { REDIS_URL: redis.url } });
+  receiver = await Receiver.start();
+});
+afterAll(async () => {
+  await redis.start().catch(() => undefined);
+  await h.close();
+  await receiver.close();
+  await redis.stop();
+});
+
+it("accepts createEvent while Redis is down and delivers it once Redis is back", async () => {
+  const workspace = await h.createWorkspace();
+  await h.post(`${EVENTS}/createWebhook`, { name: "outbox", location: receiver.url("/outbox"), all_events: true, workspace_id: workspace.id }).expect(200);
+
+  await redis.stop();
+  const started = Date.now();
+  const accepted = await h.post(`${EVENTS}/createEvent`, { event_uuid: "while-redis-down", event_type: "CREATE", workspace_id: workspace.id, resource_type: "REGISTERED_MODEL" });
+  expect(accepted.status).toBe(202);
+  expect(Date.now() - started).toBeLessThan(5000); // the producer fails fast instead of hanging
+  const recorded = await h.api.db.event.findUniqueOrThrow({ where: { uuid: "while-redis-down" } });
+  expect(recorded.enqueuedAt).toBeNull();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(receiver.received("/outbox")).toHaveLength(0);
+
+  // A fresh, empty Redis: nothing survived, so only the outbox relay can bring the event back.
+  await redis.start();
+  await waitFor(() => receiver.received("/outbox").length > 0, { timeoutMs: 30_000, what: "delivery after Redis returned" });
+  const call = await waitFor(async () => {
+    const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "while-redis-down" } } });
+    return found?.status === "SUCCESS" && found;
+  }, { what: "call marked SUCCESS" });
+  expect(call.attempts).toBe(1);
+  expect(receiver.received("/outbox")[0]?.json.event_uuid).toBe("while-redis-down");
+});

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts one of the real entry points (scripts/start.ts, apps/<role>/src/main.ts) as its own process. */
+export function startProcess(entry: string, env: Record<string, string>): ServiceProcess {
+  const chunks: string[] = [];
+  const child = spawn(process.execPath, [TSX, path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => chunks.join(""), exited };
+}
+
+/** Stops a process: SIGTERM, then SIGKILL after `graceMs`. Resolves with its exit code. */
+export async function stopProcess(service: ServiceProcess, graceMs = 10_000): Promise<number | null> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return service.child.exitCode;
+  service.child.kill("SIGTERM");
+  const timer = setTimeout(() => service.child.kill("SIGKILL"), graceMs);
+  const code = await service.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A redis-server of the test's own on a spare port, so stopping it never touches the shared one. */
+export async function privateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const redis: PrivateRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+      for (let tries = 0; tries < 100; tries++) {
+        if (await canConnect(port)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`private redis-server did not start on ${port}`);
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child!.on("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+  await redis.start();
+  return redis;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
