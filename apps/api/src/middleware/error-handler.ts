@@ -23,7 +23,12 @@ function isDatabaseUnavailable(error: unknown): boolean {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ZodError) {
-    const details = error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
+    const details = error.issues.flatMap((issue) =>
+      // Zod reports unknown fields on their parent object; name each field, like any other issue.
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "unknown field" }))
+        : [{ path: issue.path.join(".") || "(body)", message: issue.message }],
+    );
     const first = details[0];
     return new ApiError(400, "invalid_argument", first ? `${first.path}: ${first.message}` : "invalid request", details);
   }

@@ -53,6 +53,9 @@ export const findWebhookBody = z.strictObject({
 
 export const deleteWebhookBody = z.strictObject({ ids: z.array(idSchema).min(1, "must name at least one webhook") });
 
+/** A whole number as a JSON number or a numeric string (protobuf JSON). */
+const count = z.union([z.number().int(), z.string().regex(/^\d{1,9}$/, "must be a whole number").transform(Number)]);
+
 export const callStatusSchema = z.enum(["UNKNOWN", "SUCCESS", "FAILURE", "IN_PROGRESS"]);
 
 export const findWebhookCallBody = z.strictObject({
@@ -60,8 +63,8 @@ export const findWebhookCallBody = z.strictObject({
   webhook_ids: idListSchema,
   event_uuids: listOf(z.string()),
   status: listOf(callStatusSchema),
-  page_limit: z.coerce.number().int().min(1).max(1000).default(100),
-  page_number: z.coerce.number().int().min(1).default(1),
+  page_limit: count.pipe(z.number().min(1).max(1000)).default(100),
+  page_number: count.pipe(z.number().min(1)).default(1),
   include_attempts: z.boolean().default(false),
 });
 

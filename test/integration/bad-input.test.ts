@@ -1,0 +1,407 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import type { Response } from "supertest";
+import { ADMIN, createHarness, EVENTS, type Harness } from "../support/harness.js";
+
+// SPEC §3: bad input of any kind answers 400 (413 when too large) with
+// {error: {code, message, details: [{path, message}]}}, names the offending field, shows no
+// stack trace, and writes nothing. Every case below runs against the real API and database.
+
+let h: Harness;
+
+interface Fixtures {
+  workspaceId: number;
+  /** event_types [CREATE], all_events false; its location refuses connections. */
+  webhookId: number;
+  otherWebhookId: number;
+  callId: number;
+}
+let f: Fixtures;
+
+/** A body sent byte for byte as application/json, for what supertest would not serialise. */
+class Raw {
+  constructor(readonly text: string) {}
+}
+
+type Method = "post" | "put" | "delete";
+type Body = Record<string, unknown> | Raw;
+
+interface Route {
+  method: Method;
+  path: (fixtures: Fixtures) => string;
+  /** A body the route accepts: the base every "one thing wrong" case changes. */
+  valid: (fixtures: Fixtures) => Record<string, unknown>;
+}
+
+const route = (method: Method, path: string | ((fixtures: Fixtures) => string), valid: Route["valid"]): Route => ({
+  method,
+  path: typeof path === "string" ? () => path : path,
+  valid,
+});
+
+const ROUTES = {
+  createWebhook: route("post", `${EVENTS}/createWebhook`, (x) => ({
+    name: "fresh",
+    workspace_id: x.workspaceId,
+    location: "https://example.com/hook",
+    all_events: true,
+  })),
+  updateWebhook: route("post", `${EVENTS}/updateWebhook`, (x) => ({ id: x.webhookId, new_location: "https://example.com/changed" })),
+  createEvent: route("post", `${EVENTS}/createEvent`, (x) => ({
+    event_uuid: "bad-input-event",
+    event_type: "CREATE",
+    workspace_id: x.workspaceId,
+    resource_type: "BUILD",
+  })),
+  findWebhookCall: route("post", `${EVENTS}/findWebhookCall`, (x) => ({ webhook_ids: [x.webhookId] })),
+  retriggerWebhookCall: route("post", `${EVENTS}/retriggerWebhookCall`, (x) => ({ call_id: x.callId })),
+  triggerTest: route("post", `${EVENTS}/triggerTest`, (x) => ({ webhook_id: x.webhookId })),
+  "deleteWebhook (POST)": route("post", `${EVENTS}/deleteWebhook`, (x) => ({ ids: [x.webhookId] })),
+  "deleteWebhook (DELETE)": route("delete", `${EVENTS}/deleteWebhook`, (x) => ({ ids: [x.otherWebhookId] })),
+  "admin createWorkspace": route("post", "/api/v1/admin/workspaces", () => ({ name: "fresh-workspace" })),
+  "admin createUser": route("post", "/api/v1/admin/users", (x) => ({ email: "fresh@example.test", workspace_ids: [x.workspaceId] })),
+  "admin setFeatureFlag": route("put", (x) => `/api/v1/admin/workspaces/${x.workspaceId}/feature-flags/PROMOTION_EVENTS`, () => ({ enabled: true })),
+} satisfies Record<string, Route>;
+
+type RouteName = keyof typeof ROUTES;
+
+interface BadCase {
+  route: RouteName;
+  name: string;
+  body: (fixtures: Fixtures) => Body;
+  /** Overrides the route's path (bad path parameters). */
+  path?: (fixtures: Fixtures) => string;
+  status?: 400 | 413;
+  /** Fields that must each appear in error.details[].path (exactly, or as the head of a nested path). */
+  fields: string[];
+}
+
+/** The route's valid body with some fields changed (undefined removes a field). */
+const changed =
+  (name: RouteName, changes: Record<string, unknown>) =>
+  (fixtures: Fixtures): Body => {
+    const body: Record<string, unknown> = { ...ROUTES[name].valid(fixtures), ...changes };
+    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete body[key];
+    return body;
+  };
+
+const BODY_LIMIT = 1024 * 1024; // BODY_LIMIT_BYTES default, not overridden by the harness
+
+/** Cases every route gets: unreadable bodies, non-object bodies, oversized bodies, unknown fields. */
+function commonCases(name: RouteName): BadCase[] {
+  return [
+    { route: name, name: "malformed JSON", body: () => new Raw('{"name": "x",'), fields: ["(body)"] },
+    { route: name, name: "JSON with a trailing comma", body: () => new Raw('{"a": 1,}'), fields: ["(body)"] },
+    { route: name, name: "a JSON string instead of an object", body: () => new Raw('"text"'), fields: ["(body)"] },
+    { route: name, name: "JSON null instead of an object", body: () => new Raw("null"), fields: ["(body)"] },
+    { route: name, name: "a JSON array instead of an object", body: () => new Raw("[]"), fields: ["(body)"] },
+    {
+      route: name,
+      name: "a body over BODY_LIMIT_BYTES",
+      body: (x) => new Raw(JSON.stringify({ ...ROUTES[name].valid(x), padding: "a".repeat(BODY_LIMIT) })),
+      status: 413,
+      fields: [],
+    },
+    { route: name, name: "an extra field", body: changed(name, { unexpected_field: 1 }), fields: ["unexpected_field"] },
+  ];
+}
+
+const LONG_LOCATION = `https://example.com/${"a".repeat(2049 - "https://example.com/".length)}`;
+
+/** Location checks shared by createWebhook.location and updateWebhook.new_location. */
+function locationCases(name: RouteName, field: string): BadCase[] {
+  return [
+    ["an ftp URL", "ftp://example.com/hook"],
+    ["not a URL", "not a url"],
+    ["a relative path", "/hook"],
+    ["a URL with user:pass@", "https://user:pass@example.com/hook"],
+    ["a URL with a user name only", "https://user@example.com/hook"],
+    ["a file URL", "file:///etc/passwd"],
+    ["a javascript URL", "javascript:alert(1)"],
+    ["a URL over 2048 characters", LONG_LOCATION],
+    ["a number", 42],
+    ["null", null],
+  ].map(([label, value]) => ({ route: name, name: `${field}: ${String(label)}`, body: changed(name, { [field]: value }), fields: [field] }));
+}
+
+const specificCases: BadCase[] = [
+  // createWebhook
+  { route: "createWebhook", name: "empty body", body: () => ({}), fields: ["name", "location"] },
+  { route: "createWebhook", name: "missing name", body: changed("createWebhook", { name: undefined }), fields: ["name"] },
+  { route: "createWebhook", name: "missing location", body: changed("createWebhook", { location: undefined }), fields: ["location"] },
+  { route: "createWebhook", name: "empty name", body: changed("createWebhook", { name: "" }), fields: ["name"] },
+  { route: "createWebhook", name: "blank name", body: changed("createWebhook", { name: "   " }), fields: ["name"] },
+  { route: "createWebhook", name: "name of 256 characters", body: changed("createWebhook", { name: "n".repeat(256) }), fields: ["name"] },
+  { route: "createWebhook", name: "numeric name", body: changed("createWebhook", { name: 123 }), fields: ["name"] },
+  { route: "createWebhook", name: "workspace_id not numeric", body: changed("createWebhook", { workspace_id: "abc" }), fields: ["workspace_id"] },
+  { route: "createWebhook", name: "negative workspace_id", body: changed("createWebhook", { workspace_id: -1 }), fields: ["workspace_id"] },
+  { route: "createWebhook", name: "fractional workspace_id", body: changed("createWebhook", { workspace_id: 1.5 }), fields: ["workspace_id"] },
+  { route: "createWebhook", name: "all_events as a string", body: changed("createWebhook", { all_events: "true" }), fields: ["all_events"] },
+  { route: "createWebhook", name: "event_types as a string", body: changed("createWebhook", { event_types: "CREATE" }), fields: ["event_types"] },
+  { route: "createWebhook", name: "unknown event type", body: changed("createWebhook", { all_events: false, event_types: ["CREATE", "ARCHIVE"] }), fields: ["event_types"] },
+  { route: "createWebhook", name: "lower-case event type", body: changed("createWebhook", { all_events: false, event_types: ["create"] }), fields: ["event_types"] },
+  { route: "createWebhook", name: "unknown resource type", body: changed("createWebhook", { resource_types: ["DATASET"] }), fields: ["resource_types"] },
+  { route: "createWebhook", name: "resource_types as a string", body: changed("createWebhook", { resource_types: "BUILD" }), fields: ["resource_types"] },
+  { route: "createWebhook", name: "empty event_types with all_events false", body: changed("createWebhook", { all_events: false, event_types: [] }), fields: ["event_types"] },
+  { route: "createWebhook", name: "no event_types and no all_events", body: changed("createWebhook", { all_events: undefined }), fields: ["event_types"] },
+  { route: "createWebhook", name: "numeric mutual_secret", body: changed("createWebhook", { mutual_secret: 123 }), fields: ["mutual_secret"] },
+  { route: "createWebhook", name: "mutual_secret over 1024 characters", body: changed("createWebhook", { mutual_secret: "s".repeat(1025) }), fields: ["mutual_secret"] },
+  { route: "createWebhook", name: "a typo for mutual_secret", body: changed("createWebhook", { secret: "s3cr3t" }), fields: ["secret"] },
+  ...locationCases("createWebhook", "location"),
+
+  // updateWebhook: each case also carries a valid change (new_location) that must not be applied.
+  { route: "updateWebhook", name: "empty body", body: () => ({}), fields: ["id"] },
+  { route: "updateWebhook", name: "missing id", body: changed("updateWebhook", { id: undefined }), fields: ["id"] },
+  { route: "updateWebhook", name: "id not numeric", body: changed("updateWebhook", { id: "abc" }), fields: ["id"] },
+  { route: "updateWebhook", name: "id zero", body: changed("updateWebhook", { id: 0 }), fields: ["id"] },
+  { route: "updateWebhook", name: "id as a list", body: (x) => ({ id: [x.webhookId] }), fields: ["id"] },
+  { route: "updateWebhook", name: "unknown event type added", body: changed("updateWebhook", { add_event_types: ["ARCHIVE"] }), fields: ["add_event_types"] },
+  { route: "updateWebhook", name: "delete_event_types as a string", body: changed("updateWebhook", { delete_event_types: "CREATE" }), fields: ["delete_event_types"] },
+  { route: "updateWebhook", name: "unknown resource type added", body: changed("updateWebhook", { add_resource_types: ["DATASET"] }), fields: ["add_resource_types"] },
+  { route: "updateWebhook", name: "unknown resource type deleted", body: changed("updateWebhook", { delete_resource_types: ["DATASET"] }), fields: ["delete_resource_types"] },
+  { route: "updateWebhook", name: "set_all_events as a string", body: changed("updateWebhook", { set_all_events: "true" }), fields: ["set_all_events"] },
+  {
+    route: "updateWebhook",
+    name: "set_all_events and clear_all_events together",
+    body: changed("updateWebhook", { set_all_events: true, clear_all_events: true }),
+    fields: ["clear_all_events"],
+  },
+  { route: "updateWebhook", name: "unknown status", body: changed("updateWebhook", { status: "PAUSED" }), fields: ["status"] },
+  { route: "updateWebhook", name: "empty new_name", body: changed("updateWebhook", { new_name: "" }), fields: ["new_name"] },
+  { route: "updateWebhook", name: "numeric mutual_secret", body: changed("updateWebhook", { mutual_secret: 42 }), fields: ["mutual_secret"] },
+  {
+    route: "updateWebhook",
+    name: "deleting the last event type while all_events is false",
+    body: changed("updateWebhook", { delete_event_types: ["CREATE"] }),
+    fields: ["delete_event_types"],
+  },
+  { route: "updateWebhook", name: "the create-time field name location", body: changed("updateWebhook", { location: "https://example.com/x" }), fields: ["location"] },
+  ...locationCases("updateWebhook", "new_location"),
+
+  // createEvent
+  { route: "createEvent", name: "empty body", body: () => ({}), fields: ["event_uuid", "event_type", "workspace_id", "resource_type"] },
+  { route: "createEvent", name: "missing resource_type", body: changed("createEvent", { resource_type: undefined }), fields: ["resource_type"] },
+  { route: "createEvent", name: "unknown event type", body: changed("createEvent", { event_type: "ARCHIVE" }), fields: ["event_type"] },
+  { route: "createEvent", name: "lower-case event type", body: changed("createEvent", { event_type: "create" }), fields: ["event_type"] },
+  { route: "createEvent", name: "unknown resource type", body: changed("createEvent", { resource_type: "DATASET" }), fields: ["resource_type"] },
+  { route: "createEvent", name: "workspace_id not numeric", body: changed("createEvent", { workspace_id: "abc" }), fields: ["workspace_id"] },
+  { route: "createEvent", name: "workspace_id zero", body: changed("createEvent", { workspace_id: "0" }), fields: ["workspace_id"] },
+  { route: "createEvent", name: "event_uuid with a space", body: changed("createEvent", { event_uuid: "has space" }), fields: ["event_uuid"] },
+  { route: "createEvent", name: "empty event_uuid", body: changed("createEvent", { event_uuid: "" }), fields: ["event_uuid"] },
+  { route: "createEvent", name: "numeric event_uuid", body: changed("createEvent", { event_uuid: 123 }), fields: ["event_uuid"] },
+  { route: "createEvent", name: "unreadable timestamp", body: changed("createEvent", { timestamp: "yesterday" }), fields: ["timestamp"] },
+  { route: "createEvent", name: "negative timestamp", body: changed("createEvent", { timestamp: -5 }), fields: ["timestamp"] },
+  { route: "createEvent", name: "new_entity as a string", body: changed("createEvent", { new_entity: "text" }), fields: ["new_entity"] },
+  { route: "createEvent", name: "original_entity as a list", body: changed("createEvent", { original_entity: [1] }), fields: ["original_entity"] },
+
+  // findWebhookCall
+  { route: "findWebhookCall", name: "page_limit 0", body: changed("findWebhookCall", { page_limit: 0 }), fields: ["page_limit"] },
+  { route: "findWebhookCall", name: "page_limit over 1000", body: changed("findWebhookCall", { page_limit: 1001 }), fields: ["page_limit"] },
+  { route: "findWebhookCall", name: "page_limit not numeric", body: changed("findWebhookCall", { page_limit: "many" }), fields: ["page_limit"] },
+  { route: "findWebhookCall", name: "page_number 0", body: changed("findWebhookCall", { page_number: 0 }), fields: ["page_number"] },
+  { route: "findWebhookCall", name: "unknown status", body: changed("findWebhookCall", { status: ["DONE"] }), fields: ["status"] },
+  { route: "findWebhookCall", name: "ids not numeric", body: changed("findWebhookCall", { ids: ["abc"] }), fields: ["ids"] },
+  { route: "findWebhookCall", name: "negative webhook id", body: changed("findWebhookCall", { webhook_ids: [-1] }), fields: ["webhook_ids"] },
+  { route: "findWebhookCall", name: "numeric event uuid", body: changed("findWebhookCall", { event_uuids: [1] }), fields: ["event_uuids"] },
+  { route: "findWebhookCall", name: "include_attempts as a string", body: changed("findWebhookCall", { include_attempts: "yes" }), fields: ["include_attempts"] },
+
+  // retriggerWebhookCall
+  { route: "retriggerWebhookCall", name: "empty body", body: () => ({}), fields: ["call_id"] },
+  { route: "retriggerWebhookCall", name: "call_id not numeric", body: () => ({ call_id: "abc" }), fields: ["call_id"] },
+  { route: "retriggerWebhookCall", name: "negative call_id", body: () => ({ call_id: -1 }), fields: ["call_id"] },
+  { route: "retriggerWebhookCall", name: "fractional call_id", body: () => ({ call_id: 1.5 }), fields: ["call_id"] },
+  { route: "retriggerWebhookCall", name: "call_id as a list", body: (x) => ({ call_id: [x.callId] }), fields: ["call_id"] },
+  { route: "retriggerWebhookCall", name: "null call_id", body: () => ({ call_id: null }), fields: ["call_id"] },
+  { route: "retriggerWebhookCall", name: "the field named id", body: (x) => ({ id: x.callId }), fields: ["call_id", "id"] },
+
+  // triggerTest
+  { route: "triggerTest", name: "empty body", body: () => ({}), fields: ["webhook_id"] },
+  { route: "triggerTest", name: "webhook_id not numeric", body: () => ({ webhook_id: "x" }), fields: ["webhook_id"] },
+  { route: "triggerTest", name: "webhook_id as a boolean", body: () => ({ webhook_id: true }), fields: ["webhook_id"] },
+
+  // deleteWebhook, both methods: all or nothing, so a valid id beside a bad one is not deleted.
+  ...(["deleteWebhook (POST)", "deleteWebhook (DELETE)"] as const).flatMap((name): BadCase[] => [
+    { route: name, name: "empty body", body: () => ({}), fields: ["ids"] },
+    { route: name, name: "empty ids", body: () => ({ ids: [] }), fields: ["ids"] },
+    { route: name, name: "ids as a string", body: () => ({ ids: "abc" }), fields: ["ids"] },
+    { route: name, name: "ids as a single number", body: (x) => ({ ids: x.webhookId }), fields: ["ids"] },
+    { route: name, name: "a real id beside a non-numeric one", body: (x) => ({ ids: [x.webhookId, "abc"] }), fields: ["ids"] },
+    { route: name, name: "a real id beside zero", body: (x) => ({ ids: [x.otherWebhookId, 0] }), fields: ["ids"] },
+  ]),
+
+  // admin: workspaces
+  { route: "admin createWorkspace", name: "empty body", body: () => ({}), fields: ["name"] },
+  { route: "admin createWorkspace", name: "empty name", body: () => ({ name: "" }), fields: ["name"] },
+  { route: "admin createWorkspace", name: "name with a space", body: () => ({ name: "has space" }), fields: ["name"] },
+  { route: "admin createWorkspace", name: "name with a slash", body: () => ({ name: "a/b" }), fields: ["name"] },
+  { route: "admin createWorkspace", name: "numeric name", body: () => ({ name: 5 }), fields: ["name"] },
+  { route: "admin createWorkspace", name: "name of 256 characters", body: () => ({ name: "w".repeat(256) }), fields: ["name"] },
+
+  // admin: users
+  { route: "admin createUser", name: "empty body", body: () => ({}), fields: ["email"] },
+  { route: "admin createUser", name: "not an email", body: changed("admin createUser", { email: "not-an-email" }), fields: ["email"] },
+  { route: "admin createUser", name: "numeric email", body: changed("admin createUser", { email: 5 }), fields: ["email"] },
+  { route: "admin createUser", name: "workspace_ids not numeric", body: changed("admin createUser", { workspace_ids: ["x"] }), fields: ["workspace_ids"] },
+  { route: "admin createUser", name: "workspace_ids as a string", body: changed("admin createUser", { workspace_ids: "1" }), fields: ["workspace_ids"] },
+  { route: "admin createUser", name: "system_admin as a string", body: changed("admin createUser", { system_admin: "true" }), fields: ["system_admin"] },
+  { route: "admin createUser", name: "a developer key chosen by the caller", body: changed("admin createUser", { developer_key: "mine" }), fields: ["developer_key"] },
+
+  // admin: feature flags (path parameters and body)
+  { route: "admin setFeatureFlag", name: "empty body", body: () => ({}), fields: ["enabled"] },
+  { route: "admin setFeatureFlag", name: "enabled as a string", body: () => ({ enabled: "yes" }), fields: ["enabled"] },
+  { route: "admin setFeatureFlag", name: "enabled as a number", body: () => ({ enabled: 1 }), fields: ["enabled"] },
+  {
+    route: "admin setFeatureFlag",
+    name: "workspace id in the path not numeric",
+    path: () => "/api/v1/admin/workspaces/abc/feature-flags/PROMOTION_EVENTS",
+    body: () => ({ enabled: true }),
+    fields: ["workspace_id"],
+  },
+  {
+    route: "admin setFeatureFlag",
+    name: "unknown flag in the path",
+    path: (x) => `/api/v1/admin/workspaces/${x.workspaceId}/feature-flags/NO_SUCH_FLAG`,
+    body: () => ({ enabled: true }),
+    fields: ["flag"],
+  },
+];
+
+const CASES: BadCase[] = [...(Object.keys(ROUTES) as RouteName[]).flatMap(commonCases), ...specificCases];
+
+function send(method: Method, path: string, body: Body) {
+  const request = method === "post" ? h.request.post(path) : method === "put" ? h.request.put(path) : h.request.delete(path);
+  request.set("grpc-metadata-email", ADMIN.email).set("grpc-metadata-developer_key", ADMIN.key);
+  return body instanceof Raw ? request.set("content-type", "application/json").send(body.text) : request.send(body);
+}
+
+/** Everything a bad request could have written: rows (with their contents where they can change) and queued jobs. */
+async function snapshot() {
+  const db = h.api.db;
+  const [webhooks, flags, events, calls, attempts, users, workspaces, memberships] = await Promise.all([
+    db.webhook.findMany({ orderBy: { id: "asc" } }),
+    db.workspaceFeatureFlag.findMany({ orderBy: [{ workspaceId: "asc" }, { flag: "asc" }] }),
+    db.event.count(),
+    db.webhookCall.count(),
+    db.webhookCallAttempt.count(),
+    db.user.count(),
+    db.workspace.count(),
+    db.workspaceMembership.count(),
+  ]);
+  const jobs = await Promise.all(Object.entries(h.api.queues.queues).map(async ([name, queue]) => [name, await queue.getJobCounts()] as const));
+  return { counts: { events, calls, attempts, users, workspaces, memberships }, webhooks, flags, jobs: Object.fromEntries(jobs) };
+}
+
+interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+function expectErrorAnswer(response: Response, status: number, fields: string[]): void {
+  expect(response.status).toBe(status);
+  expect(response.headers["content-type"]).toMatch(/^application\/json/);
+  expect(response.body).toEqual({
+    error: {
+      code: status === 413 ? "payload_too_large" : "invalid_argument",
+      message: expect.any(String),
+      details: expect.any(Array),
+    },
+  });
+  const error = response.body.error as { message: string; details: ErrorDetail[] };
+  expect(error.message.length).toBeGreaterThan(0);
+  for (const detail of error.details) expect(detail).toEqual({ path: expect.any(String), message: expect.any(String) });
+  const paths = error.details.map((detail) => detail.path);
+  for (const field of fields) {
+    const named = paths.some((path) => path === field || path.startsWith(`${field}.`));
+    expect({ field, paths, named }).toEqual({ field, paths, named: true });
+  }
+  // No stack trace, source location or internals in the answer.
+  expect(response.text).not.toMatch(/"stack"|\n\s+at |node_modules|\.[cm]?[jt]s:\d+|ZodError|Prisma|SyntaxError/);
+}
+
+beforeAll(async () => {
+  h = await createHarness();
+  const workspace = await h.createWorkspace();
+  const webhook = async (name: string) => {
+    const response = await h.post(`${EVENTS}/createWebhook`, {
+      name,
+      workspace_id: workspace.id,
+      // Port 9 (discard): nothing listens, so a triggerTest that slips through sends nothing anywhere.
+      location: "http://127.0.0.1:9/never",
+      mutual_secret: "fixture-secret",
+      event_types: ["CREATE"],
+      all_events: false,
+    });
+    if (response.status !== 200) throw new Error(`createWebhook: ${response.status} ${response.text}`);
+    return response.body.id as number;
+  };
+  const webhookId = await webhook("fixture");
+  const otherWebhookId = await webhook("fixture-other");
+  const event = await h.api.db.event.create({
+    data: { uuid: "fixture-event", workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} },
+  });
+  const call = await h.api.db.webhookCall.create({ data: { eventId: event.id, webhookId, status: "FAILURE", attempts: 1 } });
+  f = { workspaceId: workspace.id, webhookId, otherWebhookId, callId: call.id };
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+describe("bad input answers 4xx in the error shape, names the field, and writes nothing", () => {
+  it.each(CASES.map((badCase) => [`${badCase.route}: ${badCase.name}`, badCase] as const))("%s", async (_title, badCase) => {
+    const before = await snapshot();
+    const path = (badCase.path ?? ROUTES[badCase.route].path)(f);
+    const response = await send(ROUTES[badCase.route].method, path, badCase.body(f));
+    expectErrorAnswer(response, badCase.status ?? 400, badCase.fields);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+// The controls: each route's base body is accepted, so every case above was refused for the one
+// thing it changed. Run last, as they write.
+describe("controls: the unchanged bodies are accepted", () => {
+  it("findWebhookCall, triggerTest, retriggerWebhookCall and createEvent accept their base bodies", async () => {
+    const before = await snapshot();
+    const found = await send("post", ROUTES.findWebhookCall.path(f), ROUTES.findWebhookCall.valid(f));
+    expect(found.status).toBe(200);
+    expect(found.body.total_records).toBe(1);
+    const test = await send("post", ROUTES.triggerTest.path(f), ROUTES.triggerTest.valid(f));
+    expect(test.status).toBe(200);
+    expect(test.body.status_code).toBe(0);
+    const retriggered = await send("post", ROUTES.retriggerWebhookCall.path(f), ROUTES.retriggerWebhookCall.valid(f));
+    expect(retriggered.status).toBe(200);
+    expect(retriggered.body.id).not.toBe(f.callId);
+    const event = await send("post", ROUTES.createEvent.path(f), ROUTES.createEvent.valid(f));
+    expect(event.status).toBe(202);
+    // The snapshot sees these writes, so its equality above means something.
+    const after = await snapshot();
+    expect(after.counts).toMatchObject({ calls: before.counts.calls + 1, events: before.counts.events + 1 });
+    expect(after.jobs).not.toEqual(before.jobs);
+  });
+
+  it("updateWebhook and createWebhook accept their base bodies, and a location of exactly 2048 characters", async () => {
+    const updated = await send("post", ROUTES.updateWebhook.path(f), ROUTES.updateWebhook.valid(f));
+    expect(updated.status).toBe(200);
+    expect(updated.body.location).toBe("https://example.com/changed");
+    const created = await send("post", ROUTES.createWebhook.path(f), ROUTES.createWebhook.valid(f));
+    expect(created.status).toBe(200);
+    const longest = `https://example.com/${"a".repeat(2048 - "https://example.com/".length)}`;
+    const atLimit = await send("post", ROUTES.createWebhook.path(f), { ...ROUTES.createWebhook.valid(f), name: "longest", location: longest });
+    expect(atLimit.status).toBe(200);
+    expect(atLimit.body.location).toHaveLength(2048);
+  });
+
+  it("the admin routes accept their base bodies", async () => {
+    for (const name of ["admin createWorkspace", "admin createUser", "admin setFeatureFlag"] as const) {
+      const response = await send(ROUTES[name].method, ROUTES[name].path(f), ROUTES[name].valid(f));
+      expect({ name, status: response.status }).toEqual({ name, status: 200 });
+    }
+  });
+
+  it("deleteWebhook accepts its base body with either method", async () => {
+    for (const name of ["deleteWebhook (POST)", "deleteWebhook (DELETE)"] as const) {
+      const response = await send(ROUTES[name].method, ROUTES[name].path(f), ROUTES[name].valid(f));
+      expect({ name, status: response.status }).toEqual({ name, status: 200 });
+    }
+    expect(await h.api.db.webhook.count({ where: { id: { in: [f.webhookId, f.otherWebhookId] } } })).toBe(0);
+  });
+});
