@@ -2,6 +2,7 @@ import type { Config } from "@modelhooks/config";
 import { createDb, type Db } from "@modelhooks/db";
 import { createMetrics, type Logger, type Metrics } from "@modelhooks/observability";
 import { createRedis, JobQueues } from "@modelhooks/queues";
+import { SimulatedBuilder, type Builder } from "@modelhooks/registry";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
 import type { Redis } from "ioredis";
 
@@ -14,6 +15,8 @@ export interface WorkerDeps {
   secretBox: SecretBox;
   logger: Logger;
   metrics: Metrics;
+  /** Pluggable: replace SimulatedBuilder with a real container build. */
+  builder: Builder;
 }
 
 export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
@@ -31,6 +34,7 @@ export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     logger,
     metrics: createMetrics("worker"),
+    builder: new SimulatedBuilder(config.BUILD_DURATION_MS),
   };
 }
 

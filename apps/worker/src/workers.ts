@@ -1,5 +1,6 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
 import { queueCatalog, type JobInput, type QueueKey } from "@modelhooks/queues";
+import { createBuildsProcessor } from "./processors/builds.js";
 import { createDeliveriesProcessor, webhookBackoff } from "./processors/deliveries.js";
 import { createEventsProcessor } from "./processors/events.js";
 import { createMaintenanceProcessor, OUTBOX_RELAY_SCHEDULER, runOutboxRelay } from "./processors/maintenance.js";
@@ -19,11 +20,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const processors: Processors = {
     events: createEventsProcessor(deps),
     deliveries: createDeliveriesProcessor(deps),
+    builds: createBuildsProcessor(deps),
     maintenance: createMaintenanceProcessor(deps),
   };
   const concurrency: Record<QueueKey, number> = {
     events: config.FANOUT_CONCURRENCY,
     deliveries: config.DELIVERY_CONCURRENCY,
+    builds: config.BUILD_CONCURRENCY,
     maintenance: 1,
   };
   const common: Omit<WorkerOptions, "concurrency"> = {

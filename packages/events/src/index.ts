@@ -1,3 +1,3 @@
 export * from "./event-schema.js";
-export { recordEvent, enqueueRecordedEvent, emitEvent, relayOutbox, type OutboxDeps, type EventSource } from "./outbox.js";
+export { recordEvent, enqueueRecordedEvent, emitEvent, relayOutbox, PendingEvents, type OutboxDeps, type EventSource } from "./outbox.js";
 export { publishEvent } from "./publish-event.js";

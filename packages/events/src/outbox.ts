@@ -49,6 +49,25 @@ export async function enqueueRecordedEvent(deps: OutboxDeps, eventUuid: string, 
   }
 }
 
+/**
+ * Events recorded inside a transaction alongside the change that caused them; `enqueue` once the
+ * transaction has committed (never before: a rolled-back change must not notify anyone).
+ */
+export class PendingEvents {
+  private readonly recorded: ParsedEvent[] = [];
+
+  async record(tx: Prisma.TransactionClient, event: ParsedEvent): Promise<void> {
+    if ((await recordEvent(tx, event)).created) this.recorded.push(event);
+  }
+
+  async enqueue(deps: OutboxDeps, source: EventSource): Promise<void> {
+    for (const event of this.recorded) {
+      deps.metrics?.eventsEmitted.inc({ event_type: event.event_type, source });
+      await enqueueRecordedEvent(deps, event.event_uuid, event.event_type);
+    }
+  }
+}
+
 /** Record and enqueue in one go, for callers with no change of their own to commit alongside. */
 export async function emitEvent(deps: OutboxDeps, event: ParsedEvent, source: EventSource): Promise<{ created: boolean }> {
   const result = await recordEvent(deps.db, event);

@@ -15,6 +15,9 @@ export const fanOutJobSchema = z.union([
 /** Delivery: one WebhookCall; the processor re-reads it, so the job never holds the payload or a secret. */
 export const deliveryJobSchema = z.strictObject({ callId: id });
 
+/** Build: the delayed "build then notify" step of a scan request. */
+export const buildJobSchema = z.strictObject({ buildId: id });
+
 /** Housekeeping on a schedule: re-enqueue what never reached (or fell out of) Redis. */
 export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay"]) });
 
@@ -42,6 +45,18 @@ export const queueCatalog = {
       removeOnFail: keepFailedForDashboard,
     },
   },
+  builds: {
+    name: "builds",
+    schema: buildJobSchema,
+    // A builder's own failure is recorded on the build, not retried; these attempts cover the
+    // database or Redis failing around it.
+    jobOptions: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 2000 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: keepFailedForDashboard,
+    },
+  },
   maintenance: {
     name: "maintenance",
     schema: maintenanceJobSchema,
@@ -59,4 +74,5 @@ export const QUEUE_KEYS = Object.keys(queueCatalog) as QueueKey[];
 export const jobIds = {
   event: (eventUuid: string) => `event-${encodeURIComponent(eventUuid)}`,
   call: (callId: number) => `call-${callId}`,
+  build: (buildId: number) => `build-${buildId}`,
 };

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import { ZodError } from "zod";
+import { RegistryError } from "@modelhooks/registry";
 import { ApiError } from "../http-errors.js";
 
 interface BodyParserError {
@@ -20,8 +21,19 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+const REGISTRY_ERRORS = {
+  not_found: [404, "not_found"],
+  conflict: [409, "failed_precondition"],
+  invalid: [400, "invalid_argument"],
+  forbidden: [403, "permission_denied"],
+} as const;
+
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof RegistryError) {
+    const [status, code] = REGISTRY_ERRORS[error.kind];
+    return new ApiError(status, code, error.message, error.field ? [{ path: error.field, message: error.message }] : []);
+  }
   if (error instanceof ZodError) {
     const details = error.issues.flatMap((issue) =>
       // Zod reports unknown fields on their parent object; name each field, like any other issue.

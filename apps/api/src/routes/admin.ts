@@ -2,7 +2,7 @@ import { Prisma } from "@modelhooks/db";
 import { createUser } from "@modelhooks/identity";
 import { conflict, notFound } from "../http-errors.js";
 import { defineRoute } from "../route-table.js";
-import { createUserBody, createWorkspaceBody, featureFlagBody, featureFlagParams } from "../schemas/admin.js";
+import { createUserBody, createWorkspaceBody, featureFlagBody, featureFlagParams, workspaceIdParams, workspaceSettingsBody } from "../schemas/admin.js";
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
@@ -59,6 +59,20 @@ export const adminRoutes = [
         update: { enabled: body.enabled },
       });
       return { flag: params.flag, enabled: body.enabled };
+    },
+  }),
+  defineRoute({
+    method: "put",
+    path: "/workspaces/:workspace_id/settings",
+    summary: "Workspace settings: require_safe_scan makes a safe scan a condition of promotion to PRODUCTION (system admin)",
+    access: "admin",
+    params: workspaceIdParams,
+    body: workspaceSettingsBody,
+    handler: async ({ deps, params, body }) => {
+      const found = await deps.db.workspace.findUnique({ where: { id: params.workspace_id }, select: { id: true } });
+      if (!found) throw notFound(`workspace ${params.workspace_id}`);
+      const workspace = await deps.db.workspace.update({ where: { id: found.id }, data: { requireSafeScan: body.require_safe_scan } });
+      return { id: workspace.id, name: workspace.name, require_safe_scan: workspace.requireSafeScan };
     },
   }),
 ];

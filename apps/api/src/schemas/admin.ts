@@ -15,3 +15,6 @@ export const featureFlagSchema = z.enum(["PROMOTION_EVENTS", "SCAN_EVENTS"]);
 
 export const featureFlagParams = z.object({ workspace_id: idSchema, flag: featureFlagSchema });
 export const featureFlagBody = z.strictObject({ enabled: z.boolean() });
+
+export const workspaceIdParams = z.object({ workspace_id: idSchema });
+export const workspaceSettingsBody = z.strictObject({ require_safe_scan: z.boolean() });

@@ -1,6 +1,7 @@
 import type { Job } from "bullmq";
 import { relayOutbox } from "@modelhooks/events";
 import { maintenanceJobSchema, type JobInput } from "@modelhooks/queues";
+import { recoverStalledBuilds } from "@modelhooks/registry";
 import { recoverOverdueCalls } from "@modelhooks/webhooks";
 import type { WorkerDeps } from "../worker-deps.js";
 
@@ -20,5 +21,6 @@ export async function runOutboxRelay(deps: WorkerDeps) {
   const grace = deps.config.OUTBOX_RELAY_GRACE_MS;
   const events = await relayOutbox(deps, grace);
   const calls = await recoverOverdueCalls(deps.db, deps.queues, deps.logger, grace);
-  return { events, calls };
+  const builds = await recoverStalledBuilds(deps, grace + deps.config.BUILD_DURATION_MS);
+  return { events, calls, builds };
 }

@@ -1,0 +1,143 @@
+import {
+  createModelVersion,
+  createRegisteredModel,
+  deleteModelVersion,
+  deleteRegisteredModel,
+  findRegisteredModelByName,
+  getBuild,
+  modelVersionView,
+  registeredModelView,
+  requestVersionScan,
+  updateModelVersion,
+  updateRegisteredModel,
+} from "@modelhooks/registry";
+import { badRequest, notFound } from "../http-errors.js";
+import { canSeeWorkspace } from "../middleware/authenticate.js";
+import { defineRoute } from "../route-table.js";
+import {
+  createModelVersionBody,
+  createRegisteredModelBody,
+  modelByNameParams,
+  modelIdParams,
+  modelVersionParams,
+  updateModelVersionBody,
+  updateRegisteredModelBody,
+  versionIdParams,
+  workspaceNameParams,
+} from "../schemas/registry.js";
+
+const wrapModel = (model: Parameters<typeof registeredModelView>[0]) => ({ registered_model: registeredModelView(model) });
+const wrapVersion = (version: Parameters<typeof modelVersionView>[0]) => ({ model_version: modelVersionView(version) });
+
+/** Verta's registry routes (SPEC §5): the body is the entity, the answer wraps it. Members only. */
+export const registryRoutes = [
+  defineRoute({
+    method: "post",
+    path: "/workspaces/:workspace_name/registered_models",
+    summary: "Register a model in a workspace (emits CREATE)",
+    access: "member",
+    params: workspaceNameParams,
+    body: createRegisteredModelBody,
+    handler: async ({ deps, principal, params, body }) => wrapModel(await createRegisteredModel(deps, principal, params.workspace_name, body)),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/workspaces/:workspace_name/registered_models/:name",
+    summary: "A registered model by workspace and name",
+    access: "member",
+    params: modelByNameParams,
+    handler: async ({ deps, principal, params }) => wrapModel(await findRegisteredModelByName(deps, principal, params.workspace_name, params.name)),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/registered_models/:rm_id",
+    summary: "A registered model by id",
+    access: "member",
+    params: modelIdParams,
+    handler: async ({ deps, principal, params }) => {
+      const model = await deps.db.registeredModel.findUnique({ where: { id: params.rm_id } });
+      if (!model || !canSeeWorkspace(principal, model.workspaceId)) throw notFound(`registered model ${params.rm_id}`);
+      return wrapModel(model);
+    },
+  }),
+  defineRoute({
+    method: "patch",
+    path: "/registered_models/:rm_id",
+    summary: "Change a registered model (emits UPDATE)",
+    access: "member",
+    params: modelIdParams,
+    body: updateRegisteredModelBody,
+    handler: async ({ deps, principal, params, body }) => {
+      if (body.id !== undefined && body.id !== params.rm_id) throw badRequest("id: does not match the path", [{ path: "id", message: "does not match the path" }]);
+      return wrapModel(await updateRegisteredModel(deps, principal, params.rm_id, body));
+    },
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/registered_models/:rm_id",
+    summary: "Delete a registered model and its versions (emits DELETE)",
+    access: "member",
+    params: modelIdParams,
+    handler: async ({ deps, principal, params }) => {
+      await deleteRegisteredModel(deps, principal, params.rm_id);
+      return {};
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/registered_models/:rm_id/model_versions",
+    summary: "Add a version to a registered model (emits CREATE)",
+    access: "member",
+    params: modelIdParams,
+    body: createModelVersionBody,
+    handler: async ({ deps, principal, params, body }) => wrapVersion(await createModelVersion(deps, principal, params.rm_id, body)),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/model_versions/:mv_id",
+    summary: "A model version, with its promotion status and forwarding address",
+    access: "member",
+    params: versionIdParams,
+    handler: async ({ deps, principal, params }) => {
+      const version = await deps.db.modelVersion.findUnique({ where: { id: params.mv_id }, include: { registeredModel: { select: { workspaceId: true } } } });
+      if (!version || !canSeeWorkspace(principal, version.registeredModel.workspaceId)) throw notFound(`model version ${params.mv_id}`);
+      return wrapVersion(version);
+    },
+  }),
+  defineRoute({
+    method: "patch",
+    path: "/registered_models/:rm_id/model_versions/:mv_id",
+    summary: "Change a version; the deployment pipeline's call-back sets promotion_status COMPLETE (with redirect_metadata) or FAILED (emits UPDATE)",
+    access: "member",
+    params: modelVersionParams,
+    body: updateModelVersionBody,
+    handler: async ({ deps, principal, params, body }) => {
+      for (const [field, value] of [["id", params.mv_id], ["registered_model_id", params.rm_id]] as const) {
+        if (body[field] !== undefined && body[field] !== value) throw badRequest(`${field}: does not match the path`, [{ path: field, message: "does not match the path" }]);
+      }
+      return wrapVersion(await updateModelVersion(deps, principal, params.rm_id, params.mv_id, body));
+    },
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/model_versions/:mv_id",
+    summary: "Delete a model version (emits DELETE)",
+    access: "member",
+    params: versionIdParams,
+    handler: async ({ deps, principal, params }) => {
+      await deleteModelVersion(deps, principal, params.mv_id);
+      return {};
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/model_versions/:mv_id/scan",
+    summary: "Request a security scan: reuses the latest good build or starts one; REQUEST_SCAN goes out when the build is ready",
+    access: "member",
+    params: versionIdParams,
+    handler: async ({ deps, principal, params }) => {
+      const build = await requestVersionScan(deps, principal, params.mv_id);
+      return { build_id: build.id, scan_status: (await getBuild(deps, principal, build.id)).scanStatus.toLowerCase() };
+    },
+  }),
+];

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { Webhook as StandardWebhook } from "standardwebhooks";
+import { createHarness, type Caller, type Harness } from "../support/harness.js";
+import { Receiver } from "../support/receiver.js";
+import { REGISTRY, registrySteps } from "../support/registry-steps.js";
+import { waitFor } from "../support/wait-for.js";
+
+let h: Harness;
+let receiver: Receiver;
+let steps: ReturnType<typeof registrySteps>;
+
+beforeAll(async () => {
+  h = await createHarness({ worker: true });
+  receiver = await Receiver.start();
+  steps = registrySteps(h);
+});
+afterAll(async () => {
+  await h.close();
+  await receiver.close();
+});
+
+async function team() {
+  const workspace = await h.createWorkspace();
+  const author = await h.createUser([workspace.id]);
+  const approver = await h.createUser([workspace.id]);
+  return { workspace, author, approver };
+}
+
+describe("promotion to Production", () => {
+  it("approval emits PROMOTE; the pipeline's call-back marks it COMPLETE with the forwarding address", async () => {
+    const { workspace, author, approver } = await team();
+    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+    const path = `/jenkins-${workspace.id}`;
+    const webhook = await steps.createWebhook(workspace.id, { name: "jenkins", location: receiver.url(path), event_types: ["PROMOTE"], mutual_secret: "jenkins-secret" });
+    const model = await steps.createModel(workspace.name, "churn", author);
+    const version = await steps.createVersion(model.id, "v1", author);
+    expect(version).toMatchObject({ stage: "UNASSIGNED", promotion_status: null, redirect_metadata: "" });
+
+    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
+    expect(requested).toMatchObject({ model_version_id: version.id, author_id: author.id, transition: { source_stage: "UNASSIGNED", desired_stage: "PRODUCTION", state: "PENDING" } });
+    const selfApproval = await steps.approve(requested.transition.id, author);
+    expect(selfApproval.status).toBe(403);
+    const approved = await steps.ok(steps.approve(requested.transition.id, approver));
+    expect(approved).toMatchObject({ author_id: approver.id, comment: "lgtm", transition: { id: requested.transition.id, state: "APPROVED" } });
+
+    const promoting = await steps.getVersion(version.id, author);
+    expect(promoting).toMatchObject({ stage: "PRODUCTION", promotion_status: "IN_PROGRESS" });
+
+    const [delivery] = await waitFor(() => receiver.received(path).length > 0 && receiver.received(path), { what: "PROMOTE delivered" });
+    new StandardWebhook(Buffer.from("jenkins-secret").toString("base64")).verify(delivery!.body, delivery!.headers as Record<string, string>);
+    const event = delivery!.json;
+    expect(event).toMatchObject({
+      event_type: "PROMOTE",
+      resource_type: "MODEL_VERSION",
+      workspace_id: workspace.id,
+      workspace_name: workspace.name,
+      webhook: { id: webhook.id, name: "jenkins" },
+      test: false,
+    });
+    expect(event.original_entity.model_version).toMatchObject({ id: version.id, stage: "UNASSIGNED", promotion_status: null });
+    expect(event.new_entity.model_version).toMatchObject({ id: version.id, version: "v1", registered_model_id: model.id, stage: "PRODUCTION", promotion_status: "IN_PROGRESS" });
+    expect(event.new_entity.registered_model).toEqual({ id: model.id, name: "churn" });
+    expect(event.new_entity.transition).toMatchObject({ id: requested.transition.id, source_stage: "UNASSIGNED", desired_stage: "PRODUCTION", state: "APPROVED", author_id: author.id });
+    expect(event.new_entity.approved_by).toEqual({ id: approver.id, email: approver.email });
+    expect(delivery!.headers["webhook-id"]).toBe(event.event_uuid);
+
+    // The pipeline calls back, as SPEC §5 shows it, with redirect_metadata as JSON text.
+    const callback = await steps.ok(
+      h.request
+        .patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`)
+        .set("grpc-metadata-email", author.email)
+        .set("grpc-metadata-developer_key", author.key)
+        .send({ promotion_status: "COMPLETE", redirect_metadata: JSON.stringify({ url: "https://serving.example.com/churn/v1" }) }),
+    );
+    expect(callback.model_version).toMatchObject({ promotion_status: "COMPLETE", forwarding_url: "https://serving.example.com/churn/v1" });
+    const shown = await steps.getVersion(version.id, approver);
+    expect(shown).toMatchObject({ stage: "PRODUCTION", promotion_status: "COMPLETE", forwarding_url: "https://serving.example.com/churn/v1" });
+    expect(JSON.parse(shown.redirect_metadata)).toEqual({ url: "https://serving.example.com/churn/v1" });
+  });
+
+  it("a FAILED call-back needs a message and shows it; a JSON object is stored as its text", async () => {
+    const { workspace, author, approver } = await team();
+    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+    const model = await steps.createModel(workspace.name, "fraud", author);
+    const version = await steps.createVersion(model.id, "v7", author);
+    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
+    await steps.ok(steps.approve(requested.transition.id, approver));
+    const patch = (body: object) =>
+      h.request.patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`).set("grpc-metadata-email", author.email).set("grpc-metadata-developer_key", author.key).send(body);
+    const missing = await patch({ promotion_status: "FAILED" });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details[0].path).toBe("promotion_message");
+    expect((await steps.getVersion(version.id, author)).promotion_status).toBe("IN_PROGRESS");
+    const failed = await steps.ok(patch({ promotion_status: "FAILED", promotion_message: "canary failed: p99 latency 3s", redirect_metadata: { url: "https://old.example.com" } }));
+    expect(failed.model_version).toMatchObject({ promotion_status: "FAILED", promotion_message: "canary failed: p99 latency 3s", redirect_metadata: '{"url":"https://old.example.com"}' });
+    const again = await patch({ promotion_status: "COMPLETE" });
+    expect(again.status).toBe(409); // nothing in progress any more
+  });
+
+  it("with PROMOTION_EVENTS off the stage still changes, no PROMOTE goes out, promotion_status stays unset", async () => {
+    const { workspace, author, approver } = await team();
+    const path = `/flag-off-${workspace.id}`;
+    await steps.createWebhook(workspace.id, { name: "all", location: receiver.url(path), all_events: true });
+    const model = await steps.createModel(workspace.name, "quiet", author);
+    const version = await steps.createVersion(model.id, "v1", author);
+    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
+    await steps.ok(steps.approve(requested.transition.id, approver));
+    expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "PRODUCTION", promotion_status: null });
+    // CREATE model, CREATE version, UPDATE version (the stage): then nothing else.
+    await waitFor(() => receiver.received(path).length >= 3, { what: "registry CRUD events" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const types = receiver.received(path).map((request) => `${request.json.event_type} ${request.json.resource_type}`);
+    expect(types.sort()).toEqual(["CREATE MODEL_VERSION", "CREATE REGISTERED_MODEL", "UPDATE MODEL_VERSION"]);
+    expect(await h.api.db.event.count({ where: { workspaceId: workspace.id, eventType: "PROMOTE" } })).toBe(0);
+  });
+
+  it("reject, close and updateStage follow their rules, and findTransitions lists them by state", async () => {
+    const { workspace, author, approver } = await team();
+    const model = await steps.createModel(workspace.name, "stages", author);
+    const version = await steps.createVersion(model.id, "v1", author);
+    const first = await steps.requestTransition(version.id, "STAGING", author);
+    expect((await h.post("/api/v1/registry/stage/rejectTransition", { transition_id: first.transition.id }, author)).status).toBe(403);
+    await steps.ok(h.post("/api/v1/registry/stage/rejectTransition", { transition_id: first.transition.id, comment: "not yet" }, approver));
+    expect((await steps.approve(first.transition.id, approver)).status).toBe(409);
+    const second = await steps.requestTransition(version.id, "STAGING", author);
+    expect((await h.post("/api/v1/registry/stage/closeTransition", { transition_id: second.transition.id }, approver)).status).toBe(403);
+    await steps.ok(h.post("/api/v1/registry/stage/closeTransition", { transition_id: second.transition.id }, author));
+    expect((await steps.getVersion(version.id, author)).stage).toBe("UNASSIGNED");
+
+    expect((await h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "STAGING" }, author)).status).toBe(403);
+    const toProduction = await h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "PRODUCTION" });
+    expect(toProduction.status).toBe(400);
+    await steps.ok(h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "STAGING", comment: "admin override" }));
+    expect((await steps.getVersion(version.id, author)).stage).toBe("STAGING");
+
+    const all = await steps.ok(h.post("/api/v1/registry/stage/findTransitions", { model_version_id: version.id }, author));
+    expect(all.activities.map((activity: any) => activity.transition.state)).toEqual(["CLOSED", "REJECTED"]);
+    const rejected = await steps.ok(h.post("/api/v1/registry/stage/findTransitions", { model_version_id: version.id, state: ["REJECTED"] }, author));
+    expect(rejected.activities.map((activity: any) => activity.transition.id)).toEqual([first.transition.id]);
+  });
+});
+
+describe("isolation", () => {
+  it("a user of another workspace cannot see, transition, approve or call back (404), and nothing changes", async () => {
+    const { workspace, author, approver } = await team();
+    const outsiderWorkspace = await h.createWorkspace();
+    const outsider: Caller = await h.createUser([outsiderWorkspace.id]);
+    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+    const model = await steps.createModel(workspace.name, "private", author);
+    const version = await steps.createVersion(model.id, "v1", author);
+    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
+
+    const get = (path: string) => h.request.get(path).set("grpc-metadata-email", outsider.email).set("grpc-metadata-developer_key", outsider.key);
+    expect((await get(`${REGISTRY}/registered_models/${model.id}`)).status).toBe(404);
+    expect((await get(`${REGISTRY}/model_versions/${version.id}`)).status).toBe(404);
+    expect((await get(`${REGISTRY}/workspaces/${workspace.name}/registered_models/private`)).status).toBe(404);
+    expect((await h.post(`${REGISTRY}/workspaces/${workspace.name}/registered_models`, { name: "intruder" }, outsider)).status).toBe(404);
+    expect((await steps.approve(requested.transition.id, outsider)).status).toBe(404);
+    expect((await h.post("/api/v1/registry/stage/createTransition", { model_version_id: version.id, desired_stage: "STAGING" }, outsider)).status).toBe(404);
+    expect((await h.post(`${REGISTRY}/model_versions/${version.id}/scan`, {}, outsider)).status).toBe(404);
+
+    await steps.ok(steps.approve(requested.transition.id, approver));
+    const callback = await h.request
+      .patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`)
+      .set("grpc-metadata-email", outsider.email)
+      .set("grpc-metadata-developer_key", outsider.key)
+      .send({ promotion_status: "COMPLETE", redirect_metadata: '{"url":"https://evil.example.com"}' });
+    expect(callback.status).toBe(404);
+    expect(await steps.getVersion(version.id, author)).toMatchObject({ promotion_status: "IN_PROGRESS", redirect_metadata: "" });
+    expect(await h.api.db.registeredModel.count({ where: { name: "intruder" } })).toBe(0);
+    expect(await h.api.db.build.count({ where: { modelVersionId: version.id } })).toBe(0);
+  });
+});
+
+describe("bad input changes nothing", () => {
+  it("unknown stage, missing ids, a transition for a missing version: 4xx naming the problem", async () => {
+    const { workspace, author } = await team();
+    const model = await steps.createModel(workspace.name, "strict", author);
+    const version = await steps.createVersion(model.id, "v1", author);
+    const before = await h.api.db.stageTransition.count();
+    const unknownStage = await h.post("/api/v1/registry/stage/createTransition", { model_version_id: version.id, desired_stage: "PRODUCTIONISH" }, author);
+    expect(unknownStage.status).toBe(400);
+    expect(unknownStage.body.error.details[0].path).toBe("desired_stage");
+    const missingId = await h.post("/api/v1/registry/stage/createTransition", { desired_stage: "STAGING" }, author);
+    expect(missingId.status).toBe(400);
+    expect(missingId.body.error.details[0].path).toBe("model_version_id");
+    const noVersion = await h.post("/api/v1/registry/stage/createTransition", { model_version_id: 999_999, desired_stage: "STAGING" }, author);
+    expect(noVersion.status).toBe(404);
+    expect(noVersion.body.error.message).toMatch(/model version 999999/);
+    const noTransition = await h.post("/api/v1/registry/stage/approveTransition", { transition_id: 999_999 }, author);
+    expect(noTransition.status).toBe(404);
+    const badPatch = await h.request
+      .patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`)
+      .set("grpc-metadata-email", author.email)
+      .set("grpc-metadata-developer_key", author.key)
+      .send({ promotion_status: "DONE" });
+    expect(badPatch.status).toBe(400);
+    expect(badPatch.body.error.details[0].path).toBe("promotion_status");
+    expect(await h.api.db.stageTransition.count()).toBe(before);
+    expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "UNASSIGNED", promotion_status: null });
+  });
+});
