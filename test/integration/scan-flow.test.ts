@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { SIMULATE_BUILD_FAILURE_LABEL } from "@modelhooks/registry";
+import { createHarness, type Harness } from "../support/harness.js";
+import { Receiver } from "../support/receiver.js";
+import { DEPLOYMENT, registrySteps } from "../support/registry-steps.js";
+import { waitFor } from "../support/wait-for.js";
+
+const BUILD_DURATION_MS = 600;
+let h: Harness;
+let receiver: Receiver;
+let steps: ReturnType<typeof registrySteps>;
+
+beforeAll(async () => {
+  h = await createHarness({ worker: true, env: { BUILD_DURATION_MS: String(BUILD_DURATION_MS) } });
+  receiver = await Receiver.start();
+  steps = registrySteps(h);
+});
+afterAll(async () => {
+  await h.close();
+  await receiver.close();
+});
+
+async function scanSetup(options: { scanEvents?: boolean; labels?: string[] } = {}) {
+  const workspace = await h.createWorkspace();
+  const author = await h.createUser([workspace.id]);
+  const approver = await h.createUser([workspace.id]);
+  if (options.scanEvents ?? true) await steps.setFlag(workspace.id, "SCAN_EVENTS", true);
+  const path = `/scanner-${workspace.id}`;
+  await steps.createWebhook(workspace.id, { name: "scanner", location: receiver.url(path), event_types: ["REQUEST_SCAN"] });
+  const model = await steps.createModel(workspace.name, "churn", author);
+  const version = await steps.createVersion(model.id, "v1", author, options.labels);
+  return { workspace, author, approver, path, model, version };
+}
+
+describe("security scan: build, then notify", () => {
+  it("emits REQUEST_SCAN only once the build is ready; the scanner's result shows in GET; unsafe blocks promotion", async () => {
+    const { workspace, author, approver, path, model, version } = await scanSetup();
+    const requested = await steps.requestScan(version.id, author);
+    expect(requested).toEqual({ build_id: expect.any(Number), scan_status: "unscanned" });
+    await new Promise((resolve) => setTimeout(resolve, BUILD_DURATION_MS / 3));
+    expect(receiver.received(path)).toHaveLength(0); // still building: nothing may go out yet
+
+    const [delivery] = await waitFor(() => receiver.received(path).length > 0 && receiver.received(path), { what: "REQUEST_SCAN" });
+    const build = await h.api.db.build.findUniqueOrThrow({ where: { id: requested.build_id } });
+    expect(build.status).toBe("READY");
+    const event = delivery!.json;
+    expect(event).toMatchObject({ event_type: "REQUEST_SCAN", resource_type: "BUILD", workspace_id: workspace.id });
+    expect(new Date(event.timestamp).getTime()).toBeGreaterThanOrEqual(build.finishedAt!.getTime());
+    expect(event.new_entity.scan_request).toEqual({ buildId: requested.build_id, imageUrl: build.imageUrl });
+    expect(build.imageUrl).toMatch(/churn:v1-build\d+$/);
+    expect(event.new_entity.model_version).toEqual({ id: version.id, version: "v1" });
+    expect(event.new_entity.registered_model).toEqual({ id: model.id, name: "churn" });
+    expect(await steps.getScan(requested.build_id, author)).toMatchObject({ scan_status: "scanning", safety_status: "unknown" });
+
+    // Verta's example scanner script, word for word in shape.
+    const result = await steps.putScanResult(workspace.name, requested.build_id, "unsafe", author);
+    expect(result.status).toBe(200);
+    const scan = await steps.getScan(requested.build_id, approver);
+    expect(scan).toMatchObject({
+      scan_status: "scanned",
+      safety_status: "unsafe",
+      scan_external_status: { safety_status: "unsafe", url: `https://scanner.example.com/reports/${requested.build_id}` },
+    });
+    expect(typeof scan.date_updated).toBe("string");
+
+    const transition = await steps.requestTransition(version.id, "PRODUCTION", author);
+    const blocked = await steps.approve(transition.transition.id, approver);
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.error.message).toContain(`build ${requested.build_id}`);
+    expect(blocked.body.error.message).toContain("unsafe");
+    expect((await steps.getVersion(version.id, author)).stage).toBe("UNASSIGNED");
+
+    // A ready build is reused: the next request goes out at once, without a new build.
+    const again = await steps.requestScan(version.id, author);
+    expect(again.build_id).toBe(requested.build_id);
+    await waitFor(() => receiver.received(path).length === 2, { what: "second REQUEST_SCAN" });
+    expect(await h.api.db.build.count({ where: { modelVersionId: version.id } })).toBe(1);
+  });
+
+  it("a safe result lets the promotion through, and a workspace can require one", async () => {
+    const { workspace, author, approver, version } = await scanSetup();
+    await steps.ok(h.request.put(`/api/v1/admin/workspaces/${workspace.id}/settings`).set("grpc-metadata-email", "admin@modelhooks.test").set("grpc-metadata-developer_key", "test-admin-developer-key").send({ require_safe_scan: true }));
+    const transition = await steps.requestTransition(version.id, "PRODUCTION", author);
+    const unscanned = await steps.approve(transition.transition.id, approver);
+    expect(unscanned.status).toBe(409);
+    expect(unscanned.body.error.message).toMatch(/requires a safe scan/);
+    const { build_id } = await steps.requestScan(version.id, author);
+    await waitFor(async () => (await steps.getScan(build_id, author)).scan_status === "scanning", { what: "build ready" });
+    expect((await steps.putScanResult(workspace.name, build_id, "safe", author)).status).toBe(200);
+    await steps.ok(steps.approve(transition.transition.id, approver));
+    expect((await steps.getVersion(version.id, author)).stage).toBe("PRODUCTION");
+  });
+
+  it("a failed build emits nothing and leaves scan_status error with a readable reason", async () => {
+    const { author, path, version } = await scanSetup({ labels: [SIMULATE_BUILD_FAILURE_LABEL] });
+    const { build_id } = await steps.requestScan(version.id, author);
+    const scan = await waitFor(async () => {
+      const current = await steps.getScan(build_id, author);
+      return current.scan_status === "error" && current;
+    }, { what: "scan error" });
+    expect(scan.message).toMatch(/build failed: simulated build failure/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received(path)).toHaveLength(0);
+    expect(await h.api.db.event.count({ where: { eventType: "REQUEST_SCAN", workspaceId: (await h.api.db.modelVersion.findUniqueOrThrow({ where: { id: version.id }, include: { registeredModel: true } })).registeredModel.workspaceId } })).toBe(0);
+  });
+
+  it("two concurrent scan requests start one build and send one REQUEST_SCAN", async () => {
+    const { author, path, version } = await scanSetup();
+    const [first, second] = await Promise.all([steps.requestScan(version.id, author), steps.requestScan(version.id, author)]);
+    expect(first.build_id).toBe(second.build_id);
+    await waitFor(() => receiver.received(path).length === 1, { what: "REQUEST_SCAN" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received(path)).toHaveLength(1);
+    expect(await h.api.db.build.count({ where: { modelVersionId: version.id } })).toBe(1);
+  });
+
+  it("with SCAN_EVENTS off the build still happens but no REQUEST_SCAN is ever delivered", async () => {
+    const { author, path, version } = await scanSetup({ scanEvents: false });
+    const { build_id } = await steps.requestScan(version.id, author);
+    await waitFor(async () => (await h.api.db.build.findUniqueOrThrow({ where: { id: build_id } })).status === "READY", { what: "build ready" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received(path)).toHaveLength(0);
+    expect(await steps.getScan(build_id, author)).toMatchObject({ scan_status: "unscanned" });
+  });
+
+  it("Verta's build routes: create with scan_external, then the scan arrives when ready", async () => {
+    const { workspace, author, path, version } = await scanSetup();
+    const build = await steps.ok(h.post(`${DEPLOYMENT}/workspace/${workspace.name}/builds`, { model_version_id: version.id, scan_external: true }, author));
+    expect(build).toMatchObject({ id: expect.any(Number), model_version_id: version.id, status: "building" });
+    await waitFor(() => receiver.received(path).length === 1, { what: "REQUEST_SCAN after build" });
+    expect(receiver.received(path)[0]!.json.new_entity.scan_request.buildId).toBe(build.id);
+    const rescan = await steps.ok(h.post(`${DEPLOYMENT}/workspace/${workspace.name}/builds/${build.id}/scan`, { scan_external: true }, author));
+    expect(rescan.scan_status).toBe("scanning");
+    await waitFor(() => receiver.received(path).length === 2, { what: "REQUEST_SCAN on request" });
+  });
+
+  it("refuses a scan result other than safe/unsafe, and changes nothing", async () => {
+    const { workspace, author, version } = await scanSetup();
+    const { build_id } = await steps.requestScan(version.id, author);
+    await waitFor(async () => (await steps.getScan(build_id, author)).scan_status === "scanning", { what: "build ready" });
+    const maybe = await steps.putScanResult(workspace.name, build_id, "maybe", author);
+    expect(maybe.status).toBe(400);
+    expect(maybe.body.error.details[0].path).toBe("scan_external_results.safety_status");
+    expect(await steps.getScan(build_id, author)).toMatchObject({ scan_status: "scanning", safety_status: "unknown" });
+  });
+});
