@@ -47,5 +47,5 @@ it("stores mutual secrets encrypted and developer keys hashed, and never returns
   }
   expect(created.body).toMatchObject({ mutual_secret: "", has_mutual_secret: true });
   // …and the logs did record the work, so their silence about secrets means something.
-  expect(h.logs.join("\n")).toContain("delivered");
+  await waitFor(() => h.logs.some((line) => line.includes('"message":"delivered"')), { what: "the delivery's log line" });
 });

@@ -110,6 +110,9 @@ export async function createHarness(options: { worker?: boolean; env?: Record<st
       harness.worker = undefined;
     },
     async close() {
+      // Errors the service logged are the first clue when a test fails; show them.
+      const errors = logs.filter((line) => line.includes('"level":"error"'));
+      if (errors.length) process.stderr.write(`errors logged during ${prefix}:\n${errors.join("")}`);
       await harness.stopWorker();
       await deleteRedisKeys(api.redis, prefix).catch(() => undefined);
       await closeApiDeps(api);
