@@ -17,9 +17,10 @@ try {
   process.exit(1);
 }
 
-const tsx = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
+// `node --import tsx` runs each role as one process (the tsx CLI would add a wrapper process
+// between us and the service, which signals would have to cross).
 const children: ChildProcess[] = ["api", "worker"].map((role) =>
-  spawn(process.execPath, [tsx, fileURLToPath(new URL(`../apps/${role}/src/main.ts`, import.meta.url))], { stdio: "inherit" }),
+  spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(`../apps/${role}/src/main.ts`, import.meta.url))], { stdio: "inherit" }),
 );
 
 let stopping = false;

@@ -9,7 +9,7 @@ export default async function globalSetup(): Promise<void> {
   const template = `mh_test_${run}_template`;
   process.env.MODELHOOKS_TEST_RUN_ID = run;
   process.env.MODELHOOKS_TEST_TEMPLATE_DB = template;
-  execFileSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/migrate.ts"], {
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts"], {
     env: { ...process.env, NODE_OPTIONS: "", DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${template}`, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -4,7 +4,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -23,7 +22,9 @@ export interface ServiceProcess {
 /** Starts one of the real entry points (scripts/start.ts, apps/<role>/src/main.ts) as its own process. */
 export function startProcess(entry: string, env: Record<string, string>): ServiceProcess {
   const chunks: string[] = [];
-  const child = spawn(process.execPath, [TSX, path.join(ROOT, entry)], {
+  // `node --import tsx`, not the tsx CLI: the CLI runs the program in a child process, so a
+  // SIGKILL meant for the service would only kill the wrapper and orphan the service.
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
