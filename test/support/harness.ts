@@ -62,10 +62,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  worker?: boolean;
+  env?: Record<string, string>;
+  /** Reach PostgreSQL some other way (through a TcpProxy, say): gets the database's name. */
+  databaseUrl?: (name: string) => string;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const prefix = `mhtest-${runId()}-${process.pid}-${++harnessCounter}`;
-  const config = loadConfig(testEnv({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, ...options.env }));
+  const databaseUrl = options.databaseUrl?.(database.name) ?? database.url;
+  const config = loadConfig(testEnv({ DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, ...options.env }));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -4,6 +4,7 @@ import type { Principal } from "@modelhooks/identity";
 import type { ApiDeps } from "./api-deps.js";
 import { ApiError } from "./http-errors.js";
 import { requireAccess, type Access } from "./middleware/authenticate.js";
+import { assertStorable } from "./middleware/storable-input.js";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -49,7 +50,9 @@ export function buildRouter(deps: ApiDeps, routes: RouteDef[]): Router {
   for (const route of routes) {
     methodsByPath.set(route.path, (methodsByPath.get(route.path) ?? new Set()).add(route.method.toUpperCase()));
     router[route.method](route.path, requireAccess(deps.db, route.access), async (req, res) => {
+      assertStorable(req.params, []);
       const params = route.params ? route.params.parse(req.params) : req.params;
+      if (route.body) assertStorable(req.body);
       const body = route.body ? route.body.parse(req.body ?? {}) : undefined;
       const result = await route.handler({ deps, req, res, principal: req.principal as Principal, body, params });
       res.status(route.status ?? 200).json(result ?? {});

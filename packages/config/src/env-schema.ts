@@ -36,6 +36,8 @@ export const envSchema = z
     DELIVERY_BACKOFF_MAX_MS: integer(10 * 60 * 60 * 1000),
     DELIVERY_CONCURRENCY: integer(50, 1),
     DELIVERY_RESPONSE_BODY_LIMIT_BYTES: integer(4096, 0),
+    // Per worker process: a hanging receiver holds at most this many of DELIVERY_CONCURRENCY slots.
+    DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: integer(20, 1),
     FANOUT_CONCURRENCY: integer(8, 1),
     BUILD_CONCURRENCY: integer(4, 1),
     BUILD_DURATION_MS: integer(5_000),

@@ -4,7 +4,8 @@
 import { z } from "zod";
 
 export const EVENT_TYPES = ["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"] as const;
-export const RESOURCE_TYPES = ["REGISTERED_MODEL", "MODEL_VERSION", "BUILD"] as const;
+// WEBHOOK is ours, beyond Verta's three: a webhook disabled for failing is announced as an UPDATE of it.
+export const RESOURCE_TYPES = ["REGISTERED_MODEL", "MODEL_VERSION", "BUILD", "WEBHOOK"] as const;
 
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export const resourceTypeSchema = z.enum(RESOURCE_TYPES);

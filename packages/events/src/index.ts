@@ -1,3 +1,4 @@
 export * from "./event-schema.js";
 export { recordEvent, enqueueRecordedEvent, emitEvent, relayOutbox, PendingEvents, type OutboxDeps, type EventSource } from "./outbox.js";
 export { publishEvent } from "./publish-event.js";
+export { makeEvent } from "./make-event.js";

@@ -3,7 +3,7 @@ import type { Logger, Metrics } from "@modelhooks/observability";
 import { jobIds, type JobQueues } from "@modelhooks/queues";
 import type { EventPayload, ParsedEvent } from "./event-schema.js";
 
-export type EventSource = "api" | "registry" | "published";
+export type EventSource = "api" | "registry" | "published" | "service";
 
 /**
  * Writes the event into the outbox inside the caller's transaction, so the change and its event

@@ -13,7 +13,7 @@ export const fanOutJobSchema = z.union([
 ]);
 
 /** Delivery: one WebhookCall; the processor re-reads it, so the job never holds the payload or a secret. */
-export const deliveryJobSchema = z.strictObject({ callId: id });
+export const deliveryJobSchema = z.strictObject({ callId: id, webhookId: id });
 
 /** Build: the delayed "build then notify" step of a scan request. */
 export const buildJobSchema = z.strictObject({ buildId: id });

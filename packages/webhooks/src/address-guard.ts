@@ -65,6 +65,17 @@ export function isForbiddenAddress(rawAddress: string): boolean {
   return true; // not an IP address at all: refuse rather than guess
 }
 
+/**
+ * Whether a URL's host is refused before any lookup: a forbidden IP literal, or a localhost
+ * name. Other names are checked on the addresses they resolve to, at connect time.
+ */
+export function isForbiddenHost(hostname: string): boolean {
+  const literal = literalAddress(hostname);
+  if (literal) return isForbiddenAddress(literal);
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  return name === "localhost" || name.endsWith(".localhost");
+}
+
 /** A host written as an IP literal in a URL (brackets stripped), or undefined for a name. */
 export function literalAddress(hostname: string): string | undefined {
   const bare = hostname.replace(/^\[|\]$/g, "");

@@ -27,13 +27,13 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventUuid: string):
   }
   const pending = await db.webhookCall.findMany({
     where: { eventId: event.id, retriggerOfId: null, status: { in: ["UNKNOWN", "IN_PROGRESS"] } },
-    select: { id: true, webhook: { select: { name: true } } },
+    select: { id: true, webhookId: true, webhook: { select: { name: true } } },
   });
   await queues.addBulk(
     "deliveries",
     pending.map((call) => ({
       name: deliveryJobName(call.webhook.name, event.eventType),
-      data: { callId: call.id },
+      data: { callId: call.id, webhookId: call.webhookId },
       opts: { jobId: jobIds.call(call.id) },
     })),
   );

@@ -1,7 +1,7 @@
 export { SecretBox } from "./secret-box.js";
 export { signPayload } from "./signing.js";
 export { retryDelayMs, parseRetryAfter, JITTER, type BackoffSettings } from "./backoff.js";
-export { isForbiddenAddress, literalAddress, guardedLookup, ForbiddenAddressError } from "./address-guard.js";
+export { isForbiddenAddress, isForbiddenHost, literalAddress, guardedLookup, ForbiddenAddressError } from "./address-guard.js";
 export { WebhookTransport, type TransportSettings, type TransportResult, type OutgoingWebhook } from "./webhook-transport.js";
 export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
 export { envelopeOf } from "./envelope.js";
@@ -11,3 +11,6 @@ export { fanOutEvent, deliveryJobName, type FanOutResult } from "./fan-out.js";
 export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-call.js";
 export { recoverOverdueCalls } from "./recover-calls.js";
 export { createTransport, USER_AGENT } from "./create-transport.js";
+export { webhookView } from "./webhook-view.js";
+export { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
+export { InFlightLimiter } from "./in-flight-limiter.js";

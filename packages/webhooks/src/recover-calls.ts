@@ -15,13 +15,13 @@ export async function recoverOverdueCalls(db: Db, queues: JobQueues, logger: Log
       status: { in: ["UNKNOWN", "IN_PROGRESS"] },
       OR: [{ nextAttemptAt: null, updatedAt: { lt: cutoff } }, { nextAttemptAt: { lt: cutoff } }],
     },
-    select: { id: true, webhook: { select: { name: true } }, event: { select: { eventType: true } } },
+    select: { id: true, webhookId: true, webhook: { select: { name: true } }, event: { select: { eventType: true } } },
     orderBy: { id: "asc" },
     take: batchSize,
   });
   let recovered = 0;
   for (const call of overdue) {
-    const outcome = await queues.ensureJob("deliveries", deliveryJobName(call.webhook.name, call.event.eventType), { callId: call.id }, jobIds.call(call.id));
+    const outcome = await queues.ensureJob("deliveries", deliveryJobName(call.webhook.name, call.event.eventType), { callId: call.id, webhookId: call.webhookId }, jobIds.call(call.id));
     if (outcome !== "present") recovered += 1;
   }
   if (recovered > 0) logger.info("re-enqueued overdue calls", { recovered });

@@ -8,12 +8,17 @@ interface BodyParserError {
   status?: number;
 }
 
-const DATABASE_DOWN = new Set(["P1001", "P1002", "P1017", "ECONNREFUSED", "ETIMEDOUT", "57P01", "57P03"]);
+// Prisma's codes for an unreachable or overloaded server, the driver adapter's kinds, and the
+// raw socket / PostgreSQL codes (admin shutdown, cannot connect now) underneath them.
+const DATABASE_DOWN = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03"]);
+const ADAPTER_DOWN = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: unknown; errorCode?: unknown }).code ?? (cause as { errorCode?: unknown }).errorCode;
     if (typeof code === "string" && DATABASE_DOWN.has(code)) return true;
+    const kind = (cause as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta?.driverAdapterError?.cause?.kind;
+    if (typeof kind === "string" && ADAPTER_DOWN.has(kind)) return true;
     const name = (cause as { name?: unknown }).name;
     if (name === "PrismaClientInitializationError") return true;
     if (cause instanceof AggregateError) return cause.errors.some(isDatabaseUnavailable);
@@ -48,6 +53,9 @@ export function toApiError(error: unknown): ApiError {
   if (parserError.type === "entity.too.large") return new ApiError(413, "payload_too_large", "request body is too large");
   if (parserError.type === "entity.parse.failed") return new ApiError(400, "invalid_argument", "request body is not valid JSON", [{ path: "(body)", message: "malformed JSON" }]);
   if (parserError.type === "encoding.unsupported" || parserError.type === "charset.unsupported") return new ApiError(415, "unsupported_media_type", "unsupported body encoding");
+  // Express's own client errors (a path parameter that is not valid percent-encoding, …).
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === "number" && status >= 400 && status < 500) return new ApiError(400, "invalid_argument", "malformed request: the URL or body could not be decoded");
   if (isDatabaseUnavailable(error)) return new ApiError(503, "unavailable", "the database is unreachable; try again shortly");
   return new ApiError(500, "internal", "internal error");
 }

@@ -76,7 +76,7 @@ export const webhookCallRoutes = [
         include: { event: { select: { uuid: true } }, attemptLog: true },
       });
       try {
-        await deps.queues.add("deliveries", deliveryJobName(original.webhook.name, original.event.eventType), { callId: call.id }, { jobId: jobIds.call(call.id) });
+        await deps.queues.add("deliveries", deliveryJobName(original.webhook.name, original.event.eventType), { callId: call.id, webhookId: call.webhookId }, { jobId: jobIds.call(call.id) });
       } catch (error) {
         // The call is recorded; the relay's overdue-call sweep enqueues it once Redis is back.
         req.log.warn("retriggered call recorded but not enqueued", { callId: call.id, error: (error as Error).message });

@@ -1,6 +1,7 @@
 import type { Prisma } from "@modelhooks/db";
 import { Prisma as PrismaNamespace } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
+import { isForbiddenHost } from "@modelhooks/webhooks";
 import type { ApiDeps } from "../api-deps.js";
 import { badRequest, conflict, notFound } from "../http-errors.js";
 import { canSeeWorkspace, visibleWorkspaces } from "../middleware/authenticate.js";
@@ -26,6 +27,13 @@ export async function findVisibleWebhook(deps: ApiDeps, principal: Principal, id
   return webhook;
 }
 
+/** SSRF guard at the door: with private targets disallowed, refuse locations that can only be internal. */
+function assertDeliverable(deps: ApiDeps, location: string, field: string): void {
+  if (deps.config.ALLOW_PRIVATE_TARGETS || !isForbiddenHost(new URL(location).hostname)) return;
+  const message = "must not point at a loopback, private, link-local or metadata address";
+  throw badRequest(`${field}: ${message}`, [{ path: field, message }]);
+}
+
 function duplicateName(name: string, workspaceId: number) {
   return conflict(`a webhook named "${name}" already exists in workspace ${workspaceId}`, [{ path: "name", message: "already exists in this workspace" }]);
 }
@@ -45,6 +53,7 @@ export const webhookRoutes = [
     access: "admin",
     body: createWebhookBody,
     handler: async ({ deps, principal, body }) => {
+      assertDeliverable(deps, body.location, "location");
       const workspaceId = targetWorkspace(principal, body.workspace_id);
       const workspace = await deps.db.workspace.findUnique({ where: { id: workspaceId } });
       if (!workspace) throw notFound(`workspace ${workspaceId}`);
@@ -74,6 +83,7 @@ export const webhookRoutes = [
     access: "admin",
     body: updateWebhookBody,
     handler: async ({ deps, principal, body }) => {
+      if (body.new_location !== undefined) assertDeliverable(deps, body.new_location, "new_location");
       const current = await findVisibleWebhook(deps, principal, body.id);
       const allEvents = body.set_all_events ? true : body.clear_all_events ? false : current.allEvents;
       const eventTypes = without(union(current.eventTypes, body.add_event_types), body.delete_event_types);
@@ -93,6 +103,8 @@ export const webhookRoutes = [
       if (body.status !== undefined && body.status !== current.status) {
         data.status = body.status;
         data.disabledReason = body.status === "DISABLED" ? `disabled by ${principal.email}` : null;
+        // Re-enabled: its run of failures starts over, or the next failure would disable it again.
+        if (body.status === "ACTIVE") Object.assign(data, { consecutiveFailures: 0, failingSince: null });
       }
       try {
         return webhookView(await deps.db.webhook.update({ where: { id: current.id }, data }));

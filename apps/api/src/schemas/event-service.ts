@@ -2,7 +2,7 @@ import { z } from "zod";
 import { eventTypeSchema, idListSchema, idSchema, listOf, locationSchema, resourceTypeSchema } from "./common.js";
 
 const eventTypes = z.array(eventTypeSchema).max(6);
-const resourceTypes = z.array(resourceTypeSchema).max(3);
+const resourceTypes = z.array(resourceTypeSchema).max(4);
 const secret = z.string().max(1024, "must be at most 1024 characters");
 
 export const createWebhookBody = z

@@ -1,17 +1,31 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { deliveryJobSchema, type JobInput } from "@modelhooks/queues";
-import { deliverCall, RetryableDeliveryError, retryDelayMs } from "@modelhooks/webhooks";
+import { deliverCall, InFlightLimiter, RetryableDeliveryError, retryDelayMs } from "@modelhooks/webhooks";
 import type { WorkerDeps } from "../worker-deps.js";
 
 export function createDeliveriesProcessor(deps: WorkerDeps) {
+  const { config } = deps;
   const settings = {
-    maxAttempts: deps.config.DELIVERY_MAX_ATTEMPTS,
-    backoff: { baseMs: deps.config.DELIVERY_BACKOFF_BASE_MS, maxMs: deps.config.DELIVERY_BACKOFF_MAX_MS },
+    maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+    backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
+    health: { disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS, minFailures: config.WEBHOOK_DISABLE_MIN_FAILURES },
   };
-  return async (job: Job<JobInput<"deliveries">>) => {
+  const limiter = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK, config.DELIVERY_TIMEOUT_MS);
+  return async (job: Job<JobInput<"deliveries">>, token?: string) => {
     const parsed = deliveryJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError("invalid deliveries job");
-    return deliverCall({ ...deps, settings }, parsed.data.callId);
+    const { callId, webhookId } = parsed.data;
+    const startedAt = Date.now();
+    if (!limiter.tryAcquire(webhookId, startedAt)) {
+      // This webhook already holds its share of slots: step aside without spending an attempt.
+      await job.moveToDelayed(Date.now() + limiter.retryDelayMs(webhookId), token);
+      throw new DelayedError();
+    }
+    try {
+      return await deliverCall({ ...deps, settings }, callId);
+    } finally {
+      limiter.release(webhookId, startedAt);
+    }
   };
 }
 

@@ -1,0 +1,44 @@
+import type { Prisma, Webhook } from "@modelhooks/db";
+import { makeEvent, type PendingEvents } from "@modelhooks/events";
+import { webhookView } from "./webhook-view.js";
+
+export interface HealthSettings {
+  /** How long a webhook must have failed without a single success… */
+  disableAfterMs: number;
+  /** …and how many attempts in a row, before it is disabled. */
+  minFailures: number;
+}
+
+/**
+ * Inside an attempt's transaction: a success clears the webhook's run of failures; a failure
+ * extends it, and disables the webhook once the run is both long enough and old enough
+ * (SPEC §4), recording an UPDATE event of the webhook. Returns the disabled webhook, if so.
+ */
+export async function recordWebhookHealth(
+  tx: Prisma.TransactionClient,
+  webhook: Webhook,
+  succeeded: boolean,
+  settings: HealthSettings,
+  events: PendingEvents,
+): Promise<Webhook | undefined> {
+  if (succeeded) {
+    if (webhook.consecutiveFailures > 0) await tx.webhook.update({ where: { id: webhook.id }, data: { consecutiveFailures: 0, failingSince: null } });
+    return undefined;
+  }
+  const [counted] = await tx.$queryRaw<{ consecutive_failures: number; failing_since: Date; status: string }[]>`
+    UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
+    WHERE id = ${webhook.id} RETURNING consecutive_failures, failing_since, status`;
+  if (!counted || counted.status !== "ACTIVE") return undefined;
+  const failingFor = Date.now() - counted.failing_since.getTime();
+  if (counted.consecutive_failures < settings.minFailures || failingFor < settings.disableAfterMs) return undefined;
+  const before = await tx.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
+  const after = await tx.webhook.update({
+    where: { id: webhook.id },
+    data: {
+      status: "DISABLED",
+      disabledReason: `disabled automatically: ${counted.consecutive_failures} failed attempts in a row since ${counted.failing_since.toISOString()}; re-enable with updateWebhook status ACTIVE`,
+    },
+  });
+  await events.record(tx, makeEvent(after.workspaceId, "UPDATE", "WEBHOOK", { webhook: webhookView(before) }, { webhook: webhookView(after) }));
+  return after;
+}
