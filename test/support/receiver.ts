@@ -24,6 +24,8 @@ export type Responder = (request: ReceivedRequest, index: number) => Reply;
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
   private responders = new Map<string, Responder>();
+  private readonly open = new Map<string, number>();
+  private readonly peakOpen = new Map<string, number>();
   private server = http.createServer((req, res) => this.handle(req, res));
   private port = 0;
 
@@ -49,6 +51,11 @@ export class Receiver {
     return this.on(path, (_request, index) => ({ status: statuses[Math.min(index, statuses.length - 1)] }));
   }
 
+  /** The most requests to `path` that were open (received, not yet answered or dropped) at once. */
+  maxConcurrent(path: string): number {
+    return this.peakOpen.get(path) ?? 0;
+  }
+
   received(path?: string): ReceivedRequest[] {
     return path ? this.requests.filter((request) => request.path === path) : this.requests;
   }
@@ -60,6 +67,11 @@ export class Receiver {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const chunks: Buffer[] = [];
+    const openPath = req.url ?? "/";
+    const nowOpen = (this.open.get(openPath) ?? 0) + 1;
+    this.open.set(openPath, nowOpen);
+    this.peakOpen.set(openPath, Math.max(nowOpen, this.peakOpen.get(openPath) ?? 0));
+    res.on("close", () => this.open.set(openPath, (this.open.get(openPath) ?? 1) - 1));
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
