@@ -18,7 +18,8 @@ it("stores mutual secrets encrypted and developer keys hashed, and never returns
   const secret = "super-secret-mutual-value-7f3a";
   const workspace = await h.createWorkspace();
   const member = await h.createUser([workspace.id]);
-  receiver.sequence("/secret", [500, 200]);
+  // triggerTest takes the first 500; the delivery then fails once and is retried to success.
+  receiver.sequence("/secret", [500, 500, 200]);
   const created = await h.post(`${EVENTS}/createWebhook`, { name: "with-secret", location: receiver.url("/secret"), all_events: true, mutual_secret: secret, workspace_id: workspace.id });
   const answers: unknown[] = [created.body];
   answers.push((await h.post(`${EVENTS}/findWebhook`, { ids: [created.body.id] })).body);
@@ -26,7 +27,9 @@ it("stores mutual secrets encrypted and developer keys hashed, and never returns
   answers.push((await h.post(`${EVENTS}/triggerTest`, { webhook_id: created.body.id })).body);
   await h.post(`${EVENTS}/createEvent`, { event_uuid: "secret-event", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }, member).expect(202);
   await waitFor(async () => (await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "secret-event" } } }))?.status === "SUCCESS", { what: "delivery" });
-  answers.push((await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: ["secret-event"], include_attempts: true })).body);
+  const calls = (await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: ["secret-event"], include_attempts: true })).body;
+  expect(calls.calls[0].attempts).toBe(2); // a failed attempt and its retry went through the logs too
+  answers.push(calls);
 
   const row = await h.api.db.webhook.findUniqueOrThrow({ where: { id: created.body.id } });
   expect(row.encryptedSecret).toBeTruthy();
