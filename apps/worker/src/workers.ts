@@ -69,10 +69,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       const graceful = Promise.all(workers.map((worker) => worker.close())).then(() => "closed" as const);
       const outcome = await Promise.race([graceful, deadline]);
       clearTimeout(timer);
-      if (outcome === "timeout") {
-        deps.logger.warn("shutdown deadline reached; unfinished jobs will be retried by another worker");
-        await Promise.all(workers.map((worker) => worker.close(true)));
-      }
+      // bullmq ignores close(true) once a graceful close is under way, so past the deadline we
+      // just leave: the unfinished jobs' locks expire and another worker runs them again.
+      if (outcome === "timeout") deps.logger.warn("shutdown deadline reached; unfinished jobs will be retried by another worker");
     },
   };
 }

@@ -73,7 +73,8 @@ export class WebhookTransport {
         if (settled) return;
         settled = true;
         stream.destroy();
-        const body = Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes).toString("utf8");
+        // PostgreSQL text cannot hold NUL: an attempt that cannot be recorded would be re-sent forever.
+        const body = Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes).toString("utf8").replaceAll("\u0000", "\uFFFD");
         if (response) {
           resolve({ statusCode: response.statusCode, body, headers: flattenHeaders(response.headers), durationMs: elapsed() });
           return;
