@@ -148,3 +148,20 @@ describe("protocol edges", () => {
     expect(page.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(["builds", "deliveries", "events", "maintenance"]);
   });
 });
+
+describe("metrics", () => {
+  it("exposes calls by outcome, queue depths and events emitted for Prometheus", async () => {
+    const workspace = await h.createWorkspace();
+    await h.post(`${EVENTS}/createWebhook`, { name: "metrics", location: "https://example.com/m", all_events: true, workspace_id: workspace.id }).expect(200);
+    await h.post(`${EVENTS}/createEvent`, { event_uuid: "metrics-event", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }).expect(202);
+    // No worker here: record a finished call as the worker would have.
+    const event = await h.api.db.event.findUniqueOrThrow({ where: { uuid: "metrics-event" } });
+    const webhook = await h.api.db.webhook.findFirstOrThrow({ where: { name: "metrics", workspaceId: workspace.id } });
+    await h.api.db.webhookCall.create({ data: { eventId: event.id, webhookId: webhook.id, status: "FAILURE" } });
+    const metrics = await h.request.get("/metrics");
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/modelhooks_events_emitted_total\{[^}]*event_type="CREATE"[^}]*source="api"[^}]*\} 1/);
+    expect(metrics.text).toMatch(/modelhooks_webhook_calls\{[^}]*status="FAILURE"[^}]*\} [1-9]/);
+    expect(metrics.text).toMatch(/modelhooks_queue_jobs\{[^}]*queue="events"[^}]*state="waiting"[^}]*\} 1/);
+  });
+});

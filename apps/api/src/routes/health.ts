@@ -23,6 +23,21 @@ export function healthRouter(deps: ApiDeps): Router {
     },
   });
 
+  // Deliveries happen in the workers (whose own /metrics has the attempt counters and latency
+  // histogram); the API reports the outcome of every call from PostgreSQL, so one scrape of the
+  // API shows the whole picture.
+  new Gauge({
+    name: "modelhooks_webhook_calls",
+    help: "Webhook calls by status, read from PostgreSQL at scrape time",
+    labelNames: ["status"] as const,
+    registers: [deps.metrics.registry],
+    async collect() {
+      const rows = await withTimeout(deps.db.webhookCall.groupBy({ by: ["status"], _count: { _all: true } }), 2000).catch(() => []);
+      this.reset();
+      for (const row of rows) this.set({ status: row.status }, row._count._all);
+    },
+  });
+
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
