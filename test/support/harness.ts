@@ -39,7 +39,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     OUTBOX_RELAY_GRACE_MS: "1000",
     WORKER_LOCK_DURATION_MS: "3000",
     WORKER_STALLED_INTERVAL_MS: "1000",
-    SHUTDOWN_TIMEOUT_MS: "5000",
+    // Longer than any delivery timeout here, so closing a harness lets in-flight work finish.
+    SHUTDOWN_TIMEOUT_MS: "15000",
     WORKER_METRICS_PORT: "0",
     ...overrides,
   };
