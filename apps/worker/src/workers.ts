@@ -17,11 +17,12 @@ export interface RunningWorkers {
 
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { config } = deps;
+  const relayCursor = { afterId: 0 };
   const processors: Processors = {
     events: createEventsProcessor(deps),
     deliveries: createDeliveriesProcessor(deps),
     builds: createBuildsProcessor(deps),
-    maintenance: createMaintenanceProcessor(deps),
+    maintenance: createMaintenanceProcessor(deps, relayCursor),
   };
   const concurrency: Record<QueueKey, number> = {
     events: config.FANOUT_CONCURRENCY,
@@ -46,7 +47,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     worker.on("failed", (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) deps.logger.warn("job failed for good", { queue: key, jobId: job.id, error: error.message });
     });
-    worker.on("error", (error) => deps.logger.error("worker error", { queue: key, error: error.message }));
+    // Mostly Redis connections dropping and coming back, which the worker survives on its own.
+    worker.on("error", (error) => deps.logger.warn("worker error", { queue: key, error: error.message }));
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
@@ -56,7 +58,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const onReconnect = () => void scheduleRelay().catch((error: Error) => deps.logger.warn("could not re-create the relay schedule", { error: error.message }));
   deps.redis.on("ready", onReconnect);
   // Catch up at once on what piled up while no worker ran.
-  void runOutboxRelay(deps).catch((error: Error) => deps.logger.warn("start-up relay failed", { error: error.message }));
+  void runOutboxRelay(deps, relayCursor).catch((error: Error) => deps.logger.warn("start-up relay failed", { error: error.message }));
 
   return {
     workers,

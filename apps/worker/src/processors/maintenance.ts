@@ -7,20 +7,25 @@ import type { WorkerDeps } from "../worker-deps.js";
 
 export const OUTBOX_RELAY_SCHEDULER = "outbox-relay";
 
-export function createMaintenanceProcessor(deps: WorkerDeps) {
+/** Where this process's sweep of overdue calls goes on from (in memory: a restart starts over). */
+export interface RelayCursor {
+  afterId: number;
+}
+
+export function createMaintenanceProcessor(deps: WorkerDeps, cursor: RelayCursor) {
   return async (job: Job<JobInput<"maintenance">>) => {
     const { task } = maintenanceJobSchema.parse(job.data);
     switch (task) {
       case "outbox-relay":
-        return runOutboxRelay(deps);
+        return runOutboxRelay(deps, cursor);
     }
   };
 }
 
-export async function runOutboxRelay(deps: WorkerDeps) {
+export async function runOutboxRelay(deps: WorkerDeps, cursor: RelayCursor) {
   const grace = deps.config.OUTBOX_RELAY_GRACE_MS;
   const events = await relayOutbox(deps, grace);
-  const calls = await recoverOverdueCalls(deps.db, deps.queues, deps.logger, grace);
+  const calls = await recoverOverdueCalls(deps.db, deps.queues, deps.logger, grace, cursor);
   const builds = await recoverStalledBuilds(deps, grace + deps.config.BUILD_DURATION_MS);
   return { events, calls, builds };
 }

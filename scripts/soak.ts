@@ -1,0 +1,242 @@
+// `npm run soak`: a bounded soak of the real processes. Steady createEvent load to six receivers
+// (two healthy, two failing at random, one always failing, one hanging until the delivery
+// timeout), the worker SIGKILLed and restarted every ~20 s, Redis client connections dropped
+// once. Then it waits for every call to be final and prints the figures; exit code 1 if anything
+// was lost or stuck. Everything runs on its own database, redis-server and loopback ports, all
+// removed at the end (Ctrl-C included). See docs/reliability.md.
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { privateRedis, type PrivateRedis } from "../test/support/processes.js";
+import { EVENTS, SoakApi } from "./soak/api-client.js";
+import { computeFigures, readSnapshot, unfinished, type SoakWebhook } from "./soak/figures.js";
+import { LoadGenerator } from "./soak/load.js";
+import { HELP, parseOptions, UsageError, type SoakOptions } from "./soak/options.js";
+import { seededRandom, SoakReceiver, type Behaviour } from "./soak/receivers.js";
+import { formatFigures, passed } from "./soak/report.js";
+import { databaseUrlOf, dropDatabase, migrateDatabase, SoakServices } from "./soak/services.js";
+import { planTimeline, type Timeline } from "./soak/timeline.js";
+
+const MAX_ATTEMPTS = 5; // DELIVERY_MAX_ATTEMPTS in soak/services.ts
+const WARM_UP_MS = 5000; // at the soak's rate, before the baseline: JIT, connection pools, caches
+const RECEIVERS: [string, Behaviour][] = [
+  ["ok-1", "ok"],
+  ["ok-2", "ok"],
+  ["flaky-1", "flaky"],
+  ["flaky-2", "flaky"],
+  ["failing", "failing"],
+  ["hanging", "hanging"],
+];
+
+let options: SoakOptions;
+try {
+  const parsed = parseOptions(process.argv.slice(2));
+  if (parsed === "help") {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  options = parsed;
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n${HELP}\n`);
+  process.exit(2);
+}
+
+const startedAt = Date.now();
+const runId = `${startedAt.toString(36)}${randomBytes(2).toString("hex")}`;
+const databaseName = `mh_soak_${runId}`;
+const admin = { email: "soak@modelhooks.local", key: `soak-${randomBytes(16).toString("hex")}` };
+const print = (line = "") => process.stdout.write(`${line}\n`);
+const log = (message: string) => print(`[soak ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+let aborted = false;
+let redis: PrivateRedis | undefined;
+let services: SoakServices | undefined;
+let pgClient: pg.Client | undefined;
+const receivers: SoakReceiver[] = [];
+let cleaned: Promise<void> | undefined;
+
+/** Stops everything the soak started and drops its database; safe to call twice (end and Ctrl-C). */
+function cleanup(): Promise<void> {
+  cleaned ??= (async () => {
+    await services?.stopAll().catch((error: Error) => log(`could not stop the services: ${error.message}`));
+    await pgClient?.end().catch(() => undefined);
+    await Promise.all(receivers.map((receiver) => receiver.close().catch(() => undefined)));
+    await redis?.stop().catch(() => undefined);
+    if (options.keepDatabase) log(`kept the database ${databaseName}`);
+    else await dropDatabase(options.postgresUrl, databaseName).catch((error: Error) => log(`could not drop ${databaseName}: ${error.message}`));
+  })();
+  return cleaned;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    aborted = true;
+    log(`${signal}: stopping and cleaning up`);
+    void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
+
+/** Drops every client connection of the private Redis (API, worker): they must reconnect on their own. */
+async function dropRedisConnections(url: string): Promise<number> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await client.connect();
+    return Number(await client.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Polls (bounded) until `check` is true. */
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!aborted) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+interface ChaosLog {
+  kills: { atS: number; restartMs: number }[];
+  redisDrops: { atS: number; clients: number }[];
+}
+
+/** The chaos schedule, run beside the load: the hanging webhook, the worker kills, the Redis drop. */
+async function runChaos(timeline: Timeline, loadStartedAt: number, addHanging: () => Promise<void>, chaos: ChaosLog): Promise<void> {
+  const at = (ms: number) => `+${(ms / 1000).toFixed(1)} s`;
+  const actions: { atMs: number; run: () => Promise<void> }[] = [
+    {
+      atMs: timeline.baselineEndMs,
+      run: async () => {
+        if (options.hanging) await addHanging();
+        log(`${at(Date.now() - loadStartedAt)} isolation phase: ${options.hanging ? "hanging webhook added" : "no webhook added (--no-hanging)"}`);
+      },
+    },
+    ...timeline.killsAtMs.map((atMs) => ({
+      atMs,
+      run: async () => {
+        const pid = services!.worker?.child.pid;
+        await services!.killWorker();
+        const { startMs } = await services!.startWorker();
+        chaos.kills.push({ atS: (Date.now() - loadStartedAt) / 1000, restartMs: startMs });
+        log(`${at(atMs)} worker ${pid} SIGKILLed; new worker ${services!.worker?.child.pid} ready in ${(startMs / 1000).toFixed(1)} s`);
+      },
+    })),
+    {
+      atMs: timeline.redisDropAtMs,
+      run: async () => {
+        const clients = await dropRedisConnections(redis!.url);
+        chaos.redisDrops.push({ atS: (Date.now() - loadStartedAt) / 1000, clients });
+        log(`${at(timeline.redisDropAtMs)} Redis: ${clients} client connections dropped (CLIENT KILL TYPE normal)`);
+      },
+    },
+  ].sort((a, b) => a.atMs - b.atMs);
+  for (const action of actions) {
+    await sleep(loadStartedAt + action.atMs - Date.now());
+    if (aborted) return;
+    await action.run();
+  }
+}
+
+async function main(): Promise<boolean> {
+  const timeline = planTimeline(options.durationS, options.killEveryS);
+  print(`modelhooks soak: ${options.durationS} s at ${options.rate} events/s, seed ${options.seed}${options.hanging ? "" : ", without the hanging webhook"}`);
+  print(
+    `  phases: baseline 0–${timeline.baselineEndMs / 1000} s, isolation (${options.hanging ? "hanging webhook" : "--no-hanging: none added"}) –${timeline.isolationEndMs / 1000} s, chaos –${timeline.endMs / 1000} s; ` +
+      `worker SIGKILL at ${timeline.killsAtMs.map((ms) => `${ms / 1000}`).join(", ")} s; Redis drop at ${timeline.redisDropAtMs / 1000} s`,
+  );
+
+  redis = await privateRedis();
+  const databaseUrl = databaseUrlOf(options.postgresUrl, databaseName);
+  const env = { databaseUrl, redisUrl: redis.url, admin };
+  log(`private redis-server on port ${redis.port}; creating and migrating database ${databaseName}`);
+  await migrateDatabase(env);
+  pgClient = new pg.Client({ connectionString: databaseUrl });
+  await pgClient.connect();
+
+  for (const [index, [name, behaviour]] of RECEIVERS.entries()) {
+    receivers.push(await SoakReceiver.start(name, behaviour, options.failureRate, seededRandom(options.seed + index)));
+  }
+  services = new SoakServices(env);
+  const api = await services.startApi();
+  const worker = await services.startWorker();
+  log(`API ready in ${(api.startMs / 1000).toFixed(1)} s at ${services.apiUrl}, worker in ${(worker.startMs / 1000).toFixed(1)} s`);
+
+  const client = new SoakApi(services.apiUrl, admin);
+  const workspace = await client.expect<{ id: number }>("/api/v1/admin/workspaces", { name: `soak-${runId}` });
+  const webhooks: SoakWebhook[] = [];
+  const addWebhook = async (receiver: SoakReceiver) => {
+    const created = await client.expect<{ id: number }>(`${EVENTS}/createWebhook`, {
+      name: receiver.name,
+      workspace_id: workspace.id,
+      location: receiver.url,
+      all_events: true,
+      mutual_secret: `secret-${receiver.name}`,
+    });
+    webhooks.push({ id: created.id, name: receiver.name, behaviour: receiver.behaviour, createdAt: Date.now() });
+  };
+  const hanging = receivers.find((receiver) => receiver.behaviour === "hanging")!;
+  for (const receiver of receivers) if (receiver !== hanging) await addWebhook(receiver);
+
+  const load = new LoadGenerator(client, workspace.id, runId);
+  await load.run(options.rate, Date.now() + WARM_UP_MS, () => aborted);
+  await load.settle();
+  const warmUp = load.sent.filter((event) => event.acceptedAt !== undefined).length;
+  const healthy = receivers.filter((receiver) => receiver.acceptsEventually);
+  await waitUntil(() => healthy.every((receiver) => new Set(receiver.receipts.map((receipt) => receipt.eventUuid)).size >= warmUp), 30_000, "the warm-up events");
+  log(`warm-up: ${warmUp} events delivered; the measured load starts`);
+
+  const chaos: ChaosLog = { kills: [], redisDrops: [] };
+  const loadStartedAt = Date.now();
+  await Promise.all([load.run(options.rate, loadStartedAt + timeline.endMs, () => aborted), runChaos(timeline, loadStartedAt, () => addWebhook(hanging), chaos)]);
+  await load.settle();
+  if (aborted) return false;
+  log(`load done: ${load.sent.length} events sent${load.skipped ? `, ${load.skipped} ticks skipped (API too slow)` : ""}; ${options.hanging ? "the hanging receiver recovers; " : ""}draining (up to ${options.drainS} s)`);
+
+  hanging.recover();
+  const drainStarted = Date.now();
+  let pending = await unfinished(pgClient);
+  while (pending > 0 && Date.now() - drainStarted < options.drainS * 1000 && !aborted) {
+    await sleep(500);
+    pending = await unfinished(pgClient);
+  }
+  log(pending === 0 ? `drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s` : `drain gave up after ${options.drainS} s with ${pending} calls or events unfinished`);
+  await sleep(500); // late duplicates of the last kills, if any, still reach the receivers
+
+  const figures = computeFigures({
+    sent: load.sent,
+    webhooks,
+    receipts: new Map(receivers.map((receiver) => [receiver.name, receiver.receipts])),
+    snapshot: await readSnapshot(pgClient),
+    timeline,
+    loadStartedAt,
+    maxAttempts: MAX_ATTEMPTS,
+  });
+  const ok = passed(figures);
+  print();
+  print(`chaos: worker SIGKILLed ${chaos.kills.length}× (restarts ${chaos.kills.map((kill) => `${(kill.restartMs / 1000).toFixed(1)} s`).join(", ")}), Redis connections dropped ${chaos.redisDrops.length}×`);
+  print();
+  print(formatFigures(figures));
+  const errors = services.unexpectedLogLines();
+  if (errors.length) print(`\nerrors the services logged (${errors.length}, last 10):\n${errors.slice(-10).join("\n")}`);
+  print();
+  print(ok ? "✓ soak passed: nothing lost, nothing stuck" : `✗ soak failed: lost ${figures.lost}, stuck ${figures.stuck}`);
+  if (options.jsonPath) {
+    const report = { options, timeline, chaos, figures, errorsLogged: errors.length, passed: ok };
+    await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return ok;
+}
+
+let exitCode = 1;
+try {
+  exitCode = (await main()) ? 0 : 1;
+} catch (error) {
+  print(`\n✗ soak failed: ${(error as Error).message}`);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

@@ -1,0 +1,67 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { ROOT } from "../support/processes.js";
+
+// The soak's short mode (`npm run soak` runs two minutes): the real script, as a child process,
+// with its own database, redis-server and receivers. The worker is SIGKILLed once and Redis
+// drops its connections once; nothing may be lost or left unfinished.
+const SOAK_TIMEOUT_MS = 110_000;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "mh-soak-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function runSoak(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/soak.ts"), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const chunks: string[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
+    // SIGINT lets the soak clean up (its database, redis-server, services) before it exits.
+    const timer = setTimeout(() => child.kill("SIGINT"), SOAK_TIMEOUT_MS - 10_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: chunks.join("") });
+    });
+  });
+}
+
+interface SoakReport {
+  passed: boolean;
+  chaos: { kills: unknown[]; redisDrops: unknown[] };
+  figures: { eventsAccepted: number; eventsNotAccepted: number; callsExpected: number; lost: number; stuck: number; success: number };
+}
+
+it(
+  "soak, short mode: steady load with a worker SIGKILL and a Redis connection drop loses nothing and leaves nothing stuck",
+  async () => {
+    const jsonPath = path.join(dir, "soak.json");
+    const { code, output } = await runSoak(["--duration", "20", "--kill-every", "8", "--drain", "40", "--json", jsonPath]);
+    if (code !== 0) process.stderr.write(output);
+    expect(code).toBe(0);
+    expect(output).toMatch(/^ {2}lost +0 /m);
+    expect(output).toMatch(/^ {2}stuck \(not final after the drain\) +0$/m);
+
+    const report = JSON.parse(await readFile(jsonPath, "utf8")) as SoakReport;
+    expect(report.passed).toBe(true);
+    expect(report.chaos.kills.length).toBeGreaterThanOrEqual(1);
+    expect(report.chaos.redisDrops).toHaveLength(1);
+    expect(report.figures.eventsAccepted).toBeGreaterThan(50);
+    expect(report.figures.eventsNotAccepted).toBe(0);
+    expect(report.figures.lost).toBe(0);
+    expect(report.figures.stuck).toBe(0);
+    expect(report.figures.success).toBeGreaterThanOrEqual(report.figures.eventsAccepted * 4); // four healthy receivers
+  },
+  SOAK_TIMEOUT_MS,
+);
