@@ -1,0 +1,213 @@
+// `npm run bench`: the pipeline's throughput, latency and memory, measured on the real processes
+// (API + workers) against the local Redis and PostgreSQL, on a database and key prefix of its own,
+// next to the limit of the HTTP client itself. Never part of `npm test`. See docs/performance.md.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createRedis, JobQueues } from "@modelhooks/queues";
+import { ApiClient, type Admin } from "./api-client.js";
+import { runCensus, type CensusResult } from "./census.js";
+import { DbStats } from "./db-stats.js";
+import { scrapeAll } from "./memory.js";
+import { lifetimePeakMb } from "./monitor.js";
+import { parseOptions, type BenchOptions } from "./options.js";
+import { formatSummary, summarizeProfile, type ProfileSummary } from "./profile-summary.js";
+import { Receiver } from "./receiver.js";
+import { checkTargets, formatReport } from "./report.js";
+import { PIPELINE_SCENARIOS, runBacklogScenario, runPipelineScenario, type BacklogResult, type BenchContext, type PipelineResult } from "./scenarios.js";
+import { databaseUrl, deleteRedisKeys, dropDatabase, freePort, migrateDatabase, ROOT, startService, stopService, waitUntil, type Service } from "./services.js";
+
+const options = parseOptions(process.argv.slice(2));
+const started = Date.now();
+const runId = `${started.toString(36)}${randomBytes(2).toString("hex")}`;
+const databaseName = `mh_bench_${runId}`;
+const queuePrefix = `mhbench-${runId}`;
+const censusPrefix = `mhbench-${runId}-census`;
+const resultsDir = path.join(ROOT, "bench/results");
+const profileDir = path.join(resultsDir, "profiles", runId);
+const admin: Admin = { email: "bench@modelhooks.local", key: `bench-${randomBytes(12).toString("hex")}` };
+
+const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+
+const services: Service[] = [];
+let receiver: Receiver | undefined;
+let api: ApiClient | undefined;
+let queues: JobQueues | undefined;
+let dbStats: DbStats | undefined;
+let cleaned: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaned ??= (async () => {
+    await Promise.all(services.map((service) => stopService(service).catch(() => null)));
+    await receiver?.stop().catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    await queues?.close().catch(() => undefined);
+    await dbStats?.close().catch(() => undefined);
+    queues?.connection.disconnect();
+    await dropDatabase(options.postgresUrl, databaseName).catch((error: Error) => log(`could not drop ${databaseName}: ${error.message}`));
+    for (const prefix of [queuePrefix, censusPrefix]) {
+      await deleteRedisKeys(options.redisUrl, prefix).catch((error: Error) => log(`could not delete the ${prefix}:* keys: ${error.message}`));
+    }
+  })();
+  return cleaned;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main(options);
+} catch (error) {
+  log(`failed: ${(error as Error).stack ?? String(error)}`);
+  for (const service of services) log(`last output of ${service.role}:\n${service.output().slice(-4000)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const dbUrl = databaseUrl(options.postgresUrl, databaseName);
+  log(`run ${runId}: database ${databaseName}, Redis prefix ${queuePrefix}, ${options.workers} worker(s), ${os.cpus().length} CPUs`);
+  await migrateDatabase(dbUrl);
+  receiver = await Receiver.start();
+  const { env, metricsUrls } = await startServices(options, dbUrl);
+  dbStats = await DbStats.connect(dbUrl, databaseName);
+  const idleMemory = await scrapeAll(metricsUrls);
+
+  const ctx: BenchContext = {
+    options,
+    runId,
+    api: api as ApiClient,
+    receiver,
+    queues: queues as JobQueues,
+    watched: [...services.map((service) => ({ name: service.role, pid: service.pid })), { name: "receiver", pid: receiver.child.pid as number }],
+    dbStats,
+    metricsUrls,
+    workerEnv: env,
+    // The direct loops use as many requests in flight as the workers may have.
+    deliveryConcurrency: Number(env.DELIVERY_CONCURRENCY ?? 50) * options.workers,
+    log,
+  };
+  const pipelines: PipelineResult[] = [];
+  for (const scenario of PIPELINE_SCENARIOS) {
+    if (options.scenarios.includes(scenario.name)) pipelines.push(await runPipelineScenario(ctx, scenario));
+  }
+  let backlog: BacklogResult | undefined;
+  if (options.scenarios.includes("backlog") && options.backlog > 0) backlog = await runBacklogScenario(ctx);
+
+  const lifetimePeakRssMb: Record<string, number> = {};
+  for (const service of services) lifetimePeakRssMb[service.role] = await lifetimePeakMb(service.pid);
+  log("stopping the services");
+  const measured = [...services];
+  await Promise.all(measured.map((service) => stopService(service)));
+  const profiles = options.profile ? await readProfiles(measured) : [];
+
+  let census: CensusResult | undefined;
+  if (options.census) {
+    log("census: PostgreSQL round trips per step, through a counting proxy");
+    census = await runCensus({ env, databaseUrl: dbUrl, queuePrefix: censusPrefix, admin, receiver, runId, redisUrl: options.redisUrl, services });
+  }
+
+  const checks = checkTargets(options, pipelines, backlog);
+  const durationSeconds = (Date.now() - started) / 1000;
+  process.stdout.write(`\n${formatReport(options, pipelines, backlog, checks, idleMemory, census)}\n`);
+  for (const profile of profiles) process.stdout.write(`\n${formatSummary(profile.summary, profile.role)}\n`);
+  process.stdout.write(`\nprocess lifetime peak RSS (VmHWM): ${Object.entries(lifetimePeakRssMb).map(([name, mb]) => `${name} ${Math.round(mb)} MB`).join(", ")}\n`);
+  process.stdout.write(`run ${runId} took ${durationSeconds.toFixed(0)} s\n`);
+
+  await writeResults({
+    runId,
+    startedAt: new Date(started).toISOString(),
+    durationSeconds,
+    code: codeVersion(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    options,
+    serviceSettings: { deliveryConcurrencyPerWorker: Number(env.DELIVERY_CONCURRENCY ?? 50), workers: options.workers, logLevel: env.LOG_LEVEL, nodeEnv: env.NODE_ENV, extraEnv: options.serviceEnv, nodeOptions: options.nodeOptions },
+    idleMemory,
+    scenarios: pipelines,
+    backlog,
+    lifetimePeakRssMb,
+    census,
+    targets: checks,
+    profiles: profiles.map((profile) => ({ role: profile.role, ...profile.summary })),
+  });
+  log("figures written to bench/results/latest.json");
+}
+
+/** The API and the workers, on the bench's database and prefix; resolves once all are ready. */
+async function startServices(options: BenchOptions, dbUrl: string): Promise<{ env: Record<string, string>; metricsUrls: Record<string, string> }> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    NODE_ENV: "development",
+    LOG_LEVEL: "warn",
+    DATABASE_URL: dbUrl,
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    PORT: String(port),
+    ADMIN_EMAIL: admin.email,
+    ADMIN_DEVELOPER_KEY: admin.key,
+    ALLOW_PRIVATE_TARGETS: "true",
+    WORKER_METRICS_PORT: "0",
+    ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
+    ...options.serviceEnv,
+  };
+  const nodeArgs = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  if (options.profile) await mkdir(profileDir, { recursive: true });
+
+  const metricsUrls: Record<string, string> = { api: `http://127.0.0.1:${port}/metrics` };
+  services.push(await startService("api", env, "api", nodeArgs));
+  for (let index = 1; index <= options.workers; index++) {
+    // Each worker serves its own /metrics, read for its heap figures (a scrape at the end of a phase).
+    const metricsPort = await freePort();
+    metricsUrls[`worker-${index}`] = `http://127.0.0.1:${metricsPort}/metrics`;
+    services.push(await startService("worker", { ...env, WORKER_METRICS_PORT: String(metricsPort) }, `worker-${index}`, nodeArgs));
+  }
+
+  const client = new ApiClient(`http://127.0.0.1:${port}`, admin, options.apiConcurrency);
+  api = client;
+  const jobQueues = new JobQueues(createRedis(options.redisUrl, "worker"), { prefix: queuePrefix, deliveryMaxAttempts: 8 });
+  queues = jobQueues;
+  const ready = await waitUntil(async () => (await client.health()) && (await jobQueues.queues.deliveries.getWorkersCount()) >= options.workers, 60_000, 200);
+  if (!ready) throw new Error("the API or the workers did not become ready within 60 s");
+  log(`API on :${port} and ${options.workers} worker(s) ready`);
+  return { env, metricsUrls };
+}
+
+async function writeResults(results: object): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  await writeFile(path.join(resultsDir, "latest.json"), json);
+  await writeFile(path.join(resultsDir, `${new Date(started).toISOString().replace(/[:.]/g, "-")}.json`), json);
+}
+
+/** The commit measured, and how many files differed from it (other work in progress). */
+function codeVersion(): { commit: string; changedFiles: number } | undefined {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+    const changed = execFileSync("git", ["status", "--porcelain"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean).length;
+    return { commit, changedFiles: changed };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The main thread's profile of each service's node process: V8 names them
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main one (1 is tsx's loader thread).
+ */
+async function readProfiles(stopped: Service[]): Promise<{ role: string; summary: ProfileSummary }[]> {
+  const files = await readdir(profileDir).catch(() => [] as string[]);
+  const found: { role: string; summary: ProfileSummary }[] = [];
+  for (const service of stopped) {
+    const file = files.find((name) => name.includes(`.${service.pid}.0.`) && name.endsWith(".cpuprofile"));
+    if (file) found.push({ role: service.role, summary: await summarizeProfile(path.join(profileDir, file)) });
+    else log(`no profile found for ${service.role} (pid ${service.pid})`);
+  }
+  return found;
+}
