@@ -16,7 +16,7 @@ export interface HealthSettings {
  */
 export async function recordWebhookHealth(
   tx: Prisma.TransactionClient,
-  webhook: Webhook,
+  webhook: Pick<Webhook, "id" | "consecutiveFailures">,
   succeeded: boolean,
   settings: HealthSettings,
   events: PendingEvents,
