@@ -8,7 +8,8 @@ import { createRedis, JobQueues } from "@modelhooks/queues";
 import { ApiClient, type Admin } from "./api-client.js";
 import { PgTap } from "./pg-tap.js";
 import type { Receiver } from "./receiver.js";
-import { freePort, sleep, startService, stopService, waitUntil, type Service } from "./services.js";
+import { freePort } from "../scripts/lib/local-services.js";
+import { sleep, startService, stopService, waitUntil, type Service } from "./services.js";
 
 export interface CensusCounts {
   roundTrips: number;

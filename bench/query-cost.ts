@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { createDb, type Db } from "@modelhooks/db";
 import { Monitor } from "./monitor.js";
-import { databaseUrl, dropDatabase, migrateDatabase } from "./services.js";
+import { databaseUrl, dropDatabase, migrateDatabase } from "../scripts/lib/local-services.js";
 
 const { values } = parseArgs({
   options: {

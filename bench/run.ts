@@ -17,7 +17,9 @@ import { formatSummary, summarizeProfile, type ProfileSummary } from "./profile-
 import { Receiver } from "./receiver.js";
 import { checkTargets, formatReport } from "./report.js";
 import { PIPELINE_SCENARIOS, runBacklogScenario, runPipelineScenario, type BacklogResult, type BenchContext, type PipelineResult } from "./scenarios.js";
-import { databaseUrl, deleteRedisKeys, dropDatabase, freePort, migrateDatabase, ROOT, startService, stopService, waitUntil, type Service } from "./services.js";
+import { databaseUrl, dropDatabase, freePort, migrateDatabase, ROOT } from "../scripts/lib/local-services.js";
+import { WORKER_NODE_FLAGS } from "../scripts/lib/node-flags.js";
+import { deleteBenchKeys, startService, stopService, waitUntil, type Service } from "./services.js";
 
 const options = parseOptions(process.argv.slice(2));
 const started = Date.now();
@@ -48,7 +50,7 @@ function cleanup(): Promise<void> {
     queues?.connection.disconnect();
     await dropDatabase(options.postgresUrl, databaseName).catch((error: Error) => log(`could not drop ${databaseName}: ${error.message}`));
     for (const prefix of [queuePrefix, censusPrefix]) {
-      await deleteRedisKeys(options.redisUrl, prefix).catch((error: Error) => log(`could not delete the ${prefix}:* keys: ${error.message}`));
+      await deleteBenchKeys(options.redisUrl, prefix).catch((error: Error) => log(`could not delete the ${prefix}:* keys: ${error.message}`));
     }
   })();
   return cleaned;
@@ -166,7 +168,7 @@ async function startServices(options: BenchOptions, dbUrl: string): Promise<{ en
     // Each worker serves its own /metrics, read for its heap figures (a scrape at the end of a phase).
     const metricsPort = await freePort();
     metricsUrls[`worker-${index}`] = `http://127.0.0.1:${metricsPort}/metrics`;
-    services.push(await startService("worker", { ...env, WORKER_METRICS_PORT: String(metricsPort) }, `worker-${index}`, nodeArgs));
+    services.push(await startService("worker", { ...env, WORKER_METRICS_PORT: String(metricsPort) }, `worker-${index}`, [...WORKER_NODE_FLAGS, ...nodeArgs]));
   }
 
   const client = new ApiClient(`http://127.0.0.1:${port}`, admin, options.apiConcurrency);

@@ -1,64 +1,18 @@
 // The real processes under test (API, workers), their database and Redis keys, started and
-// cleaned up the way test/support does it, on a database and key prefix of the bench's own.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
+// cleaned up with scripts/lib/local-services, on a database and key prefix of the bench's own.
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import pg from "pg";
+import { deleteRedisKeys, ROOT } from "../scripts/lib/local-services.js";
 
-export const ROOT = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Database URL of `name` on the same server as the maintenance URL. */
-export function databaseUrl(maintenanceUrl: string, name: string): string {
-  const url = new URL(maintenanceUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** Creates and migrates the database with the project's own `scripts/migrate.ts`. */
-export async function migrateDatabase(url: string): Promise<void> {
-  await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/migrate.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DATABASE_URL: url, LOG_LEVEL: "warn" },
-    timeout: 120_000,
-  });
-}
-
-export async function dropDatabase(maintenanceUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: maintenanceUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Deletes every key under the bench's prefix, leaving other Redis data alone. */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
+/** Removes the bench's keys (`<prefix>:*`), leaving other Redis data alone. */
+export async function deleteBenchKeys(redisUrl: string, prefix: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  let cursor = "0";
-  let deleted = 0;
   try {
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== "0");
+    return await deleteRedisKeys(redis, `${prefix}:`);
   } finally {
     redis.disconnect();
   }
-  return deleted;
 }
 
 export interface Service {

@@ -4,7 +4,8 @@
 // Exit code 0 when everything happened as documented, 1 with the reason otherwise.
 import { ApiError, createApiClient } from "./demo/api-client.js";
 import { runDemo } from "./demo/demo-flow.js";
-import { freePort, launchService, probe, waitUntilReady, type DemoService } from "./demo/demo-service.js";
+import { launchService, probe, waitUntilReady, type DemoService } from "./demo/demo-service.js";
+import { freePort } from "./lib/local-services.js";
 
 const WAIT_TIMEOUT_MS = 60_000;
 const DEFAULT_URL = "http://127.0.0.1:3000";

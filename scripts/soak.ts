@@ -8,14 +8,14 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { privateRedis, type PrivateRedis } from "../test/support/processes.js";
+import { databaseUrl as databaseUrlOf, dropDatabase, migrateDatabase, privateRedis, type PrivateRedis } from "./lib/local-services.js";
 import { EVENTS, SoakApi } from "./soak/api-client.js";
 import { computeFigures, readSnapshot, unfinished, type SoakWebhook } from "./soak/figures.js";
 import { LoadGenerator } from "./soak/load.js";
 import { HELP, parseOptions, UsageError, type SoakOptions } from "./soak/options.js";
 import { seededRandom, SoakReceiver, type Behaviour } from "./soak/receivers.js";
 import { formatFigures, passed } from "./soak/report.js";
-import { databaseUrlOf, dropDatabase, migrateDatabase, SoakServices } from "./soak/services.js";
+import { SoakServices } from "./soak/services.js";
 import { planTimeline, type Timeline } from "./soak/timeline.js";
 
 const MAX_ATTEMPTS = 5; // DELIVERY_MAX_ATTEMPTS in soak/services.ts
@@ -153,7 +153,7 @@ async function main(): Promise<boolean> {
   const databaseUrl = databaseUrlOf(options.postgresUrl, databaseName);
   const env = { databaseUrl, redisUrl: redis.url, admin };
   log(`private redis-server on port ${redis.port}; creating and migrating database ${databaseName}`);
-  await migrateDatabase(env);
+  await migrateDatabase(env.databaseUrl);
   pgClient = new pg.Client({ connectionString: databaseUrl });
   await pgClient.connect();
 

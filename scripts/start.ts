@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { loadConfigOrExit } from "@modelhooks/config";
 import { migrate } from "@modelhooks/db";
 import { createLogger } from "@modelhooks/observability";
+import { WORKER_NODE_FLAGS } from "./lib/node-flags.js";
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, "start");
@@ -20,16 +21,8 @@ try {
 // `node --import tsx` runs each role as one process (the tsx CLI would add a wrapper process
 // between us and the service, which signals would have to cross).
 const children: ChildProcess[] = ["api", "worker"].map((role) =>
-  spawn(process.execPath, [...nodeFlags(role), "--import", "tsx", fileURLToPath(new URL(`../apps/${role}/src/main.ts`, import.meta.url))], { stdio: "inherit" }),
+  spawn(process.execPath, [...(role === "worker" ? WORKER_NODE_FLAGS : []), "--import", "tsx", fileURLToPath(new URL(`../apps/${role}/src/main.ts`, import.meta.url))], { stdio: "inherit" }),
 );
-
-/**
- * The worker's live heap is about 50 MB, but an uncapped V8 lets it grow to ~400 MB before it
- * collects (docs/performance.md); a cap keeps it near 280 MB at no measured cost in throughput.
- */
-function nodeFlags(role: string): string[] {
-  return role === "worker" && !process.execArgv.some((flag) => flag.startsWith("--max-old-space-size")) ? ["--max-old-space-size=160"] : [];
-}
 
 let stopping = false;
 function stopAll(signal: NodeJS.Signals) {

@@ -1,7 +1,6 @@
 // The service the demo talks to: probes it, or starts one (scripts/start.ts: migrations, API,
 // worker) when nothing answers, and stops what it started.
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { waitUntil } from "./wait-until.js";
 
@@ -25,14 +24,6 @@ export async function probe(baseUrl: string): Promise<Probe> {
     const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     return { state: "absent", reason: cause };
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -1,7 +1,6 @@
 // The real processes under soak — API and worker, each `node --import tsx apps/<role>/src/main.ts`
 // so that a SIGKILL reaches the service itself — on a database and a redis-server of the soak's own.
-import pg from "pg";
-import { freePort, startProcess, stopProcess, type ServiceProcess } from "../../test/support/processes.js";
+import { freePort, startProcess, stopProcess, type ServiceProcess } from "../lib/local-services.js";
 
 export interface SoakEnv {
   databaseUrl: string;
@@ -38,31 +37,6 @@ function serviceEnv(env: SoakEnv, extra: Record<string, string>): Record<string,
     WORKER_METRICS_PORT: "0",
     ...extra,
   };
-}
-
-export function databaseUrlOf(maintenanceUrl: string, name: string): string {
-  const url = new URL(maintenanceUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** Creates and migrates the database with the project's own scripts/migrate.ts. */
-export async function migrateDatabase(env: SoakEnv, timeoutMs = 120_000): Promise<void> {
-  const migration = startProcess("scripts/migrate.ts", serviceEnv(env, {}));
-  const timer = setTimeout(() => migration.child.kill("SIGKILL"), timeoutMs);
-  const code = await migration.exited;
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`scripts/migrate.ts exited with ${code}:\n${migration.output()}`);
-}
-
-export async function dropDatabase(maintenanceUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: maintenanceUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 async function poll(check: () => Promise<boolean>, timeoutMs: number, what: string, aborted: () => boolean): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from "@jest/globals";
 import { testEnv } from "../support/harness.js";
-import { freePort, startProcess, stopProcess, type ServiceProcess } from "../support/processes.js";
+import { freePort, startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { databaseUrl, dropDatabase, runId } from "../support/test-database.js";
 import { waitFor } from "../support/wait-for.js";
 

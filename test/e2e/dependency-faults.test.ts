@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { publishEvent } from "@modelhooks/events";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
-import { privateRedis, type PrivateRedis } from "../support/processes.js";
+import { privateRedis, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
 import { waitFor } from "../support/wait-for.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { jobIds } from "@modelhooks/queues";
 import { createHarness, EVENTS, testEnv, type Harness } from "../support/harness.js";
-import { startProcess, stopProcess, type ServiceProcess } from "../support/processes.js";
+import { startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait-for.js";
 

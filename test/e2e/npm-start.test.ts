@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import pg from "pg";
 import { ADMIN, testEnv } from "../support/harness.js";
-import { freePort, startProcess, stopProcess, type ServiceProcess } from "../support/processes.js";
+import { freePort, startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { databaseUrl, dropDatabase, runId } from "../support/test-database.js";
 import { waitFor } from "../support/wait-for.js";

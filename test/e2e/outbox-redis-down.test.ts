@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
-import { privateRedis, type PrivateRedis } from "../support/processes.js";
+import { privateRedis, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait-for.js";
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { ROOT } from "../support/processes.js";
+import { ROOT } from "../../scripts/lib/local-services.js";
 
 // The soak's short mode (`npm run soak` runs two minutes): the real script, as a child process,
 // with its own database, redis-server and receivers. The worker is SIGKILLed once and Redis

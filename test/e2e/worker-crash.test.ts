@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { createHarness, EVENTS, testEnv, type Harness } from "../support/harness.js";
-import { startProcess, stopProcess, type ServiceProcess } from "../support/processes.js";
+import { startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait-for.js";
 

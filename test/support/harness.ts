@@ -9,7 +9,7 @@ import { createApp } from "../../apps/api/src/app.js";
 import { createWorkerDeps, closeWorkerDeps, type WorkerDeps } from "../../apps/worker/src/worker-deps.js";
 import { startWorkers, type RunningWorkers } from "../../apps/worker/src/workers.js";
 import { createTestDatabase, dropDatabase, runId } from "./test-database.js";
-import { deleteRedisKeys } from "./redis-keys.js";
+import { deleteRedisKeys } from "../../scripts/lib/local-services.js";
 
 export const ADMIN = { email: "admin@modelhooks.test", key: "test-admin-developer-key" };
 

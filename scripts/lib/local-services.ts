@@ -1,7 +1,11 @@
+// Running the real services out of process, for the tests, the soak, the benchmark and the demo:
+// ports, processes, a private redis-server, and databases of their own.
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
+import pg from "pg";
 
 export const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
@@ -87,4 +91,42 @@ function canConnect(port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/** The URL of database `name` on the same server as `maintenanceUrl`. */
+export function databaseUrl(maintenanceUrl: string, name: string): string {
+  const url = new URL(maintenanceUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Creates (if needed) and migrates a database with the project's own scripts/migrate.ts. */
+export async function migrateDatabase(url: string, timeoutMs = 120_000): Promise<void> {
+  const migration = startProcess("scripts/migrate.ts", { DATABASE_URL: url, LOG_LEVEL: "warn" });
+  const timer = setTimeout(() => migration.child.kill("SIGKILL"), timeoutMs);
+  const code = await migration.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`scripts/migrate.ts exited with ${code}:\n${migration.output()}`);
+}
+
+export async function dropDatabase(maintenanceUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: maintenanceUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Deletes every key under a prefix, leaving other Redis data alone. */
+export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = "0";
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== "0");
+  return deleted;
 }
