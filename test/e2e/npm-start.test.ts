@@ -22,8 +22,9 @@ afterAll(async () => {
 
 it("creates and migrates the database, serves the API, delivers an event, and stops both processes on SIGTERM", async () => {
   const port = await freePort();
+  const workerMetricsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  service = startProcess("scripts/start.ts", testEnv({ PORT: String(port), DATABASE_URL: databaseUrl(database), QUEUE_PREFIX: `mhtest-${runId()}-start-${process.pid}`, LOG_LEVEL: "info" }));
+  service = startProcess("scripts/start.ts", testEnv({ PORT: String(port), DATABASE_URL: databaseUrl(database), QUEUE_PREFIX: `mhtest-${runId()}-start-${process.pid}`, LOG_LEVEL: "info", WORKER_METRICS_PORT: String(workerMetricsPort) }));
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok, { timeoutMs: 60_000, what: `readyz on ${port}\n${service.output()}` });
 
   const headers = { "content-type": "application/json", "grpc-metadata-email": ADMIN.email, "grpc-metadata-developer_key": ADMIN.key };
@@ -43,6 +44,16 @@ it("creates and migrates the database, serves the API, delivers an event, and st
   await waitFor(() => receiver.received("/e2e").length === 1, { timeoutMs: 30_000, what: "delivery through the real processes" });
   expect(receiver.received("/e2e")[0]?.json.event_uuid).toBe("npm-start-e2e");
   expect(service.output()).toMatch(/API listening on http:\/\/127\.0\.0\.1:\d+/);
+
+  // The worker's own /metrics carries the delivery series; the API's carries calls by status.
+  const workerMetrics = await waitFor(async () => {
+    const text = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
+    return /modelhooks_delivery_attempts_total\{[^}]*outcome="success"[^}]*\} 1/.test(text) && text;
+  }, { what: "worker metrics" });
+  expect(workerMetrics).toMatch(/modelhooks_delivery_attempt_duration_seconds_count\{[^}]*\} 1/);
+  const apiMetrics = await (await fetch(`${base}/metrics`)).text();
+  expect(apiMetrics).toMatch(/modelhooks_webhook_calls\{[^}]*status="SUCCESS"[^}]*\} 1/);
+  expect(apiMetrics).not.toMatch(/modelhooks_delivery_attempts_total/);
 
   const client = new pg.Client({ connectionString: databaseUrl(database) });
   await client.connect();
