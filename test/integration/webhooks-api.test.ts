@@ -165,3 +165,23 @@ describe("metrics", () => {
     expect(metrics.text).toMatch(/modelhooks_queue_jobs\{[^}]*queue="events"[^}]*state="waiting"[^}]*\} 1/);
   });
 });
+
+describe("findWebhookCall pagination", () => {
+  it("answers newest first, page by page, with the total", async () => {
+    const workspace = await h.createWorkspace();
+    const webhook = await h.api.db.webhook.create({ data: { workspaceId: workspace.id, name: "paged", location: "https://example.com/p", allEvents: true } });
+    const ids: number[] = [];
+    for (let index = 0; index < 5; index++) {
+      const event = await h.api.db.event.create({ data: { uuid: `paged-${index}`, workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} } });
+      const call = await h.api.db.webhookCall.create({ data: { eventId: event.id, webhookId: webhook.id, createdAt: new Date(Date.UTC(2026, 0, 1, 0, index)) } });
+      ids.push(call.id);
+    }
+    const page = (number: number, limit: number) => h.post(`${EVENTS}/findWebhookCall`, { webhook_ids: [webhook.id], page_number: number, page_limit: limit });
+    const second = await page(2, 2);
+    expect(second.body.total_records).toBe(5);
+    expect(second.body.calls.map((call: { id: number }) => call.id)).toEqual([ids[2], ids[1]]);
+    expect((await page(3, 2)).body.calls.map((call: { id: number }) => call.id)).toEqual([ids[0]]);
+    expect((await page(1, 100)).body.calls.map((call: { id: number }) => call.id)).toEqual([...ids].reverse());
+    expect((await page(1, 1001)).status).toBe(400);
+  });
+});
