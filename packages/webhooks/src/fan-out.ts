@@ -17,7 +17,7 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventUuid: string):
   if (!event) throw new UnrecoverableError(`event ${eventUuid} is not recorded`);
   const webhooks = await db.webhook.findMany({
     where: matchingWebhooksWhere(event),
-    select: { id: true },
+    select: { id: true, name: true },
   });
   if (webhooks.length > 0) {
     await db.webhookCall.createMany({
@@ -27,12 +27,16 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventUuid: string):
   }
   const pending = await db.webhookCall.findMany({
     where: { eventId: event.id, retriggerOfId: null, status: { in: ["UNKNOWN", "IN_PROGRESS"] } },
-    select: { id: true, webhookId: true, webhook: { select: { name: true } } },
+    select: { id: true, webhookId: true },
   });
+  // Names for the dashboard from the webhooks just matched (Prisma would fetch a relation in a
+  // round trip of its own); a call left from an earlier run whose webhook no longer matches is
+  // still delivered, under its id.
+  const names = new Map(webhooks.map((webhook) => [webhook.id, webhook.name]));
   await queues.addBulk(
     "deliveries",
     pending.map((call) => ({
-      name: deliveryJobName(call.webhook.name, event.eventType),
+      name: deliveryJobName(names.get(call.webhookId) ?? `webhook ${call.webhookId}`, event.eventType),
       data: { callId: call.id, webhookId: call.webhookId },
       opts: { jobId: jobIds.call(call.id) },
     })),
