@@ -40,7 +40,7 @@ function runSoak(args: string[]): Promise<{ code: number | null; output: string 
 interface SoakReport {
   passed: boolean;
   chaos: { kills: unknown[]; redisDrops: unknown[] };
-  figures: { eventsAccepted: number; eventsNotAccepted: number; callsExpected: number; lost: number; stuck: number; success: number };
+  figures: { eventsAccepted: number; eventsNotAccepted: number; callsExpected: number; lost: number; stuck: number; success: number; exhausted: number };
 }
 
 it(
@@ -61,7 +61,9 @@ it(
     expect(report.figures.eventsNotAccepted).toBe(0);
     expect(report.figures.lost).toBe(0);
     expect(report.figures.stuck).toBe(0);
-    expect(report.figures.success).toBeGreaterThanOrEqual(report.figures.eventsAccepted * 4); // four healthy receivers
+    // Four healthy receivers: each of their calls succeeded, unless the receiver itself refused all
+    // five attempts (20% random 500s make that rare, not impossible: counted apart, not lost).
+    expect(report.figures.success + report.figures.exhausted).toBeGreaterThanOrEqual(report.figures.eventsAccepted * 4);
   },
   SOAK_TIMEOUT_MS,
 );

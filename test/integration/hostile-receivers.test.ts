@@ -7,10 +7,10 @@ import { waitFor } from "../support/wait-for.js";
 
 // SPEC §4: a receiver can be slow, silent, rude or enormous; a delivery still costs bounded time
 // and memory, redirects are not followed and at most 4 KiB of the answer is kept.
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = 2000; // generous: "bounded" is the point, and CI machines are busy
 const BODY_LIMIT = 4096;
 /** How late after the timeout an attempt may still resolve (event loop, CI noise). */
-const MARGIN_MS = 700;
+const MARGIN_MS = 1500;
 /** What a receiver may push at us before we hang up: socket buffers, not the nominal 4 GB. */
 const MAX_BYTES_WRITTEN = 64 * 1024 * 1024;
 const FOUR_GB = 4 * 1024 * 1024 * 1024;
@@ -72,9 +72,9 @@ describe("WebhookTransport against hostile receivers", () => {
       await expectHungUp(server);
     });
 
-    it("writes the whole answer, status line included, one byte every 50 ms: a timeout", async () => {
-      const answer = `${STATUS_OK_HEAD("Content-Length: 2\r\n")}ok`; // ~40 bytes: ~2 s at this pace
-      const { result, wallMs, server } = await sendTo((connection, raw) => raw.trickle(connection, answer, 50));
+    it("writes the whole answer, status line included, one byte every 150 ms: a timeout", async () => {
+      const answer = `${STATUS_OK_HEAD("Content-Length: 2\r\n")}ok`; // ~40 bytes: ~6 s at this pace
+      const { result, wallMs, server } = await sendTo((connection, raw) => raw.trickle(connection, answer, 150));
       expectTimedOut(result, wallMs);
       await expectHungUp(server);
       expect(server.connections[0]!.written).toBeLessThan(answer.length);
