@@ -1,13 +1,12 @@
 import type { Prisma } from "@modelhooks/db";
 import { Prisma as PrismaNamespace } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
-import { isForbiddenHost } from "@modelhooks/webhooks";
+import { isForbiddenHost, webhookView } from "@modelhooks/webhooks";
 import type { ApiDeps } from "../api-deps.js";
 import { badRequest, conflict, notFound } from "../http-errors.js";
 import { canSeeWorkspace, visibleWorkspaces } from "../middleware/authenticate.js";
 import { defineRoute } from "../route-table.js";
 import { createWebhookBody, deleteWebhookBody, findWebhookBody, updateWebhookBody } from "../schemas/event-service.js";
-import { webhookView } from "../views/webhook-view.js";
 
 /** The workspace a request acts on: the one named (if the caller may see it) or the caller's default. */
 export function targetWorkspace(principal: Principal, workspaceId: number | undefined): number {

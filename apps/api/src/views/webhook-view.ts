@@ -1,5 +1,4 @@
 import type { WebhookCall, WebhookCallAttempt } from "@modelhooks/db";
-export { webhookView } from "@modelhooks/webhooks";
 
 function attemptResponse(attempt: WebhookCallAttempt | undefined) {
   if (!attempt) return { status_code: 0, body: "", headers: {}, duration_ms: 0 };
