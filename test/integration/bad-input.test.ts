@@ -187,6 +187,11 @@ const specificCases: BadCase[] = [
   { route: "createEvent", name: "workspace_id zero", body: changed("createEvent", { workspace_id: "0" }), fields: ["workspace_id"] },
   { route: "createEvent", name: "event_uuid with a space", body: changed("createEvent", { event_uuid: "has space" }), fields: ["event_uuid"] },
   { route: "createEvent", name: "empty event_uuid", body: changed("createEvent", { event_uuid: "" }), fields: ["event_uuid"] },
+  // What JSON allows but PostgreSQL cannot store (JSON.stringify writes a lone surrogate as \\ud800).
+  { route: "createEvent", name: "an unpaired surrogate in an entity", body: changed("createEvent", { new_entity: { value: "\ud800" } }), fields: ["new_entity.value"] },
+  { route: "createEvent", name: "an unpaired surrogate in an entity's field name", body: changed("createEvent", { original_entity: { "a\udfff": 1 } }), fields: ["original_entity"] },
+  { route: "createEvent", name: "a NUL character in an entity", body: changed("createEvent", { new_entity: { nested: { value: "a\u0000b" } } }), fields: ["new_entity.nested.value"] },
+  { route: "createWebhook", name: "an unpaired surrogate in the name", body: changed("createWebhook", { name: "hook-\ud83d" }), fields: ["name"] },
   { route: "createEvent", name: "numeric event_uuid", body: changed("createEvent", { event_uuid: 123 }), fields: ["event_uuid"] },
   { route: "createEvent", name: "unreadable timestamp", body: changed("createEvent", { timestamp: "yesterday" }), fields: ["timestamp"] },
   { route: "createEvent", name: "negative timestamp", body: changed("createEvent", { timestamp: -5 }), fields: ["timestamp"] },

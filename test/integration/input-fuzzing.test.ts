@@ -365,9 +365,12 @@ function knownHardCases(prefix: string, path: string, valid: { params: Record<st
   for (const at of pathsOf(body).filter((candidate) => typeof get(body, candidate) === "string")) {
     const poisoned = replaceAt(structuredClone(body), at, (text) => `${String(text)}\u0000`);
     cases.push({ prefix, segments: validSegments, payload: makePayload(`a NUL in ${at.join(".")}`, JSON.stringify(poisoned)) });
+    const unpaired = replaceAt(structuredClone(body), at, (text) => `${String(text)}\ud800`);
+    cases.push({ prefix, segments: validSegments, payload: makePayload(`an unpaired surrogate in ${at.join(".")}`, JSON.stringify(unpaired)) });
   }
   for (const name of names.filter((candidate) => !/^\d+$/.test(String(valid.params[candidate])))) {
     cases.push({ prefix, segments: segments((value, other) => (other === name ? `${encodeURIComponent(value)}%00` : encodeURIComponent(value))), payload: makePayload(`the valid body, a NUL in :${name}`, validBody) });
+    cases.push({ prefix, segments: segments((value, other) => (other === name ? `${encodeURIComponent(value)}%ED%A0%80` : encodeURIComponent(value))), payload: makePayload(`the valid body, an encoded surrogate in :${name}`, validBody) });
   }
   if (names.length > 0) cases.push({ prefix, segments: segments(() => "%"), payload: makePayload("the valid body, every path parameter a bare %", validBody) });
   if (isObject(body)) {

@@ -86,4 +86,20 @@ describe("eventInputSchema (createEvent's body)", () => {
     expect(rejectedPaths({ ...valid, new_entity: "text" })).toContain("new_entity");
     expect(rejectedPaths({ ...valid, original_entity: [1, 2] })).toContain("original_entity");
   });
+
+  // publishEvent jobs skip the API's guard, so the schema itself refuses what PostgreSQL's jsonb cannot hold.
+  it("refuses entities PostgreSQL cannot store, naming the field: NUL, unpaired surrogates, deep nesting", () => {
+    expect(rejectedPaths({ ...valid, new_entity: { model: { name: "a\u0000b" } } })).toContain("new_entity.model.name");
+    expect(rejectedPaths({ ...valid, new_entity: { value: "\ud800" } })).toContain("new_entity.value");
+    expect(rejectedPaths({ ...valid, original_entity: { list: ["ok", "x\udc00"] } })).toContain("original_entity.list.1");
+    expect(rejectedPaths({ ...valid, new_entity: { "key\ud83d": 1 } })).toContain("new_entity.key\ud83d");
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let level = 0; level < 70; level += 1) deep = { next: deep };
+    expect(rejectedPaths({ ...valid, new_entity: deep })[0]).toMatch(/^new_entity(\.next)+$/);
+  });
+
+  it("keeps well-formed text, astral characters included", () => {
+    const entity = { name: "modèle 😀 模型", emoji: "\ud83d\ude00" };
+    expect(eventInputSchema.parse({ ...valid, new_entity: entity }).new_entity).toEqual(entity);
+  });
 });

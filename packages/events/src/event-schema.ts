@@ -2,6 +2,7 @@
 // (with workspace and webhook added) what receivers get. Kept free of imports from other
 // packages so the queue catalog can use it without a cycle.
 import { z } from "zod";
+import { findUnstorable } from "./storable-json.js";
 
 export const EVENT_TYPES = ["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"] as const;
 // WEBHOOK is ours, beyond Verta's three: a webhook disabled for failing is announced as an UPDATE of it.
@@ -26,7 +27,15 @@ export const timestampSchema = z.union([
   }),
 ]);
 
-const entitySchema = z.record(z.string(), z.unknown()).nullable();
+// Checked here as well as by the API's guard: publishEvent jobs skip the API, and an entity
+// PostgreSQL refuses would make the fan-out job fail on every retry.
+const entitySchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((entity, ctx) => {
+    const found = findUnstorable(entity);
+    if (found) ctx.addIssue({ code: "custom", message: found.message, path: found.path });
+  })
+  .nullable();
 
 export const eventInputSchema = z.strictObject({
   event_uuid: z.string().min(1).max(100).regex(/^[\w.:-]+$/, "letters, digits and . _ : - only"),
