@@ -136,6 +136,14 @@ describe("WebhookTransport against hostile receivers", () => {
       expect(wallMs).toBeLessThan(TIMEOUT_MS / 2);
     });
 
+    it("a multi-byte character cut by the 4 KiB limit is dropped whole, not stored as a replacement character", async () => {
+      // "é" is 2 bytes in UTF-8: after 4095 ASCII bytes its first byte is the last one kept.
+      const body = `${"a".repeat(BODY_LIMIT - 1)}é and more`;
+      const { result } = await sendTo((connection, raw) => raw.write(connection, STATUS_OK_HEAD(`Content-Length: ${Buffer.byteLength(body)}\r\n`) + body));
+      expect(result.statusCode).toBe(200);
+      expect(result.body).toBe("a".repeat(BODY_LIMIT - 1));
+    });
+
     it("answers garbage instead of a status line: status 0, a connection error", async () => {
       const { result, wallMs } = await sendTo((connection, raw) => raw.write(connection, "SSH-2.0-OpenSSH_9.6\r\n\r\n"));
       expect(result).toMatchObject({ statusCode: 0, errorKind: "connection" });

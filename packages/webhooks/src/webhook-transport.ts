@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import { StringDecoder } from "node:string_decoder";
 import got, { type Response as GotResponse } from "got";
 import { ForbiddenAddressError, guardedLookup, isForbiddenAddress, literalAddress } from "./address-guard.js";
 
@@ -74,7 +75,7 @@ export class WebhookTransport {
         settled = true;
         stream.destroy();
         // PostgreSQL text cannot hold NUL: an attempt that cannot be recorded would be re-sent forever.
-        const body = Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes).toString("utf8").replaceAll("\u0000", "\uFFFD");
+        const body = decodeTruncated(Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes)).replaceAll("\u0000", "\uFFFD");
         if (response) {
           resolve({ statusCode: response.statusCode, body, headers: flattenHeaders(response.headers), durationMs: elapsed() });
           return;
@@ -123,4 +124,10 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return flat;
+}
+
+/** UTF-8 text of a body cut at a byte limit: a character the cut split is dropped whole, not stored as U+FFFD. */
+function decodeTruncated(bytes: Buffer): string {
+  // write() holds back an incomplete trailing sequence until more bytes come; none will.
+  return new StringDecoder("utf8").write(bytes);
 }
