@@ -9,6 +9,7 @@ export { RetryableDeliveryError } from "./delivery-errors.js";
 export { matchingWebhooksWhere, webhookMatches, type MatchableEvent } from "./matching.js";
 export { fanOutEvent, deliveryJobName, type FanOutResult } from "./fan-out.js";
 export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-call.js";
+export { CallLedger } from "./call-ledger.js";
 export { recoverOverdueCalls } from "./recover-calls.js";
 export { createTransport, USER_AGENT } from "./create-transport.js";
 export { webhookView } from "./webhook-view.js";

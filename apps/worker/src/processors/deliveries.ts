@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { deliveryJobSchema, type JobInput } from "@modelhooks/queues";
-import { deliverCall, InFlightLimiter, RetryableDeliveryError, retryDelayMs } from "@modelhooks/webhooks";
+import { CallLedger, deliverCall, InFlightLimiter, RetryableDeliveryError, retryDelayMs } from "@modelhooks/webhooks";
 import type { WorkerDeps } from "../worker-deps.js";
 
 export function createDeliveriesProcessor(deps: WorkerDeps) {
@@ -10,6 +10,7 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
     backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
     health: { disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS, minFailures: config.WEBHOOK_DISABLE_MIN_FAILURES },
   };
+  const deliveryDeps = { ...deps, settings, ledger: new CallLedger(deps.db) };
   const limiter = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK, config.DELIVERY_TIMEOUT_MS);
   return async (job: Job<JobInput<"deliveries">>, token?: string) => {
     const parsed = deliveryJobSchema.safeParse(job.data);
@@ -22,7 +23,7 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
       throw new DelayedError();
     }
     try {
-      return await deliverCall({ ...deps, settings }, callId);
+      return await deliverCall(deliveryDeps, callId);
     } finally {
       limiter.release(webhookId, startedAt);
     }
