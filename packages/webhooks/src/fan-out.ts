@@ -1,48 +1,65 @@
 import { UnrecoverableError } from "bullmq";
 import type { Db } from "@modelhooks/db";
 import { jobIds, type JobQueues } from "@modelhooks/queues";
-import { matchingWebhooksWhere } from "./matching.js";
+import { MATCHING_WEBHOOKS_SQL } from "./matching.js";
 
 export interface FanOutResult {
   matched: number;
   enqueued: number;
 }
 
+interface FanOutRow {
+  eventId: number;
+  eventType: string;
+  matched: number;
+  callId: number | null;
+  webhookId: number | null;
+  webhookName: string | null;
+}
+
+// Timestamps are stored as UTC in `timestamp` columns, as Prisma does.
+const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
+
+// One round trip: the event, a call for each matching webhook (ON CONFLICT: the partial unique
+// index on event × webhook makes a re-run create nothing), and every call of the event not yet
+// final. Rows the INSERT creates are invisible to the statement's other SELECTs, hence the
+// UNION of its RETURNING with the calls that were there before. Always one row when the event exists.
+const FAN_OUT = `
+  WITH e AS (SELECT id, workspace_id, event_type, resource_type FROM events WHERE uuid = $1),
+  matched AS (SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS_SQL}),
+  inserted AS (
+    INSERT INTO webhook_calls (event_id, webhook_id, created_at, updated_at)
+    SELECT e.id, matched.id, ${UTC_NOW}, ${UTC_NOW} FROM e, matched
+    ON CONFLICT DO NOTHING
+    RETURNING id, webhook_id),
+  pending AS (
+    SELECT id, webhook_id FROM inserted
+    UNION ALL
+    SELECT c.id, c.webhook_id FROM e JOIN webhook_calls c ON c.event_id = e.id
+    WHERE c.retrigger_of_id IS NULL AND c.status IN ('UNKNOWN', 'IN_PROGRESS'))
+  SELECT e.id AS "eventId", e.event_type::text AS "eventType", (SELECT count(*) FROM matched)::int AS matched,
+         pending.id AS "callId", pending.webhook_id AS "webhookId", w.name AS "webhookName"
+  FROM e LEFT JOIN pending ON true LEFT JOIN webhooks w ON w.id = pending.webhook_id`;
+
 /**
- * Creates one call per matching webhook (idempotent: the partial unique index on event × webhook
- * makes a re-run create nothing) and one delivery job per call not yet final. Safe to re-run.
+ * Creates one call per matching webhook and one delivery job per call not yet final. Safe to
+ * re-run: nothing is created twice, and a call whose job is already queued keeps its job id.
  */
 export async function fanOutEvent(db: Db, queues: JobQueues, eventUuid: string): Promise<FanOutResult> {
-  const event = await db.event.findUnique({ where: { uuid: eventUuid } });
-  if (!event) throw new UnrecoverableError(`event ${eventUuid} is not recorded`);
-  const webhooks = await db.webhook.findMany({
-    where: matchingWebhooksWhere(event),
-    select: { id: true, name: true },
-  });
-  if (webhooks.length > 0) {
-    await db.webhookCall.createMany({
-      data: webhooks.map((webhook) => ({ eventId: event.id, webhookId: webhook.id })),
-      skipDuplicates: true,
-    });
-  }
-  const pending = await db.webhookCall.findMany({
-    where: { eventId: event.id, retriggerOfId: null, status: { in: ["UNKNOWN", "IN_PROGRESS"] } },
-    select: { id: true, webhookId: true },
-  });
-  // Names for the dashboard from the webhooks just matched (Prisma would fetch a relation in a
-  // round trip of its own); a call left from an earlier run whose webhook no longer matches is
-  // still delivered, under its id.
-  const names = new Map(webhooks.map((webhook) => [webhook.id, webhook.name]));
+  const rows = await db.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, eventUuid);
+  const [first] = rows;
+  if (!first) throw new UnrecoverableError(`event ${eventUuid} is not recorded`);
+  const pending = rows.filter((row): row is FanOutRow & { callId: number; webhookId: number } => row.callId !== null && row.webhookId !== null);
   await queues.addBulk(
     "deliveries",
     pending.map((call) => ({
-      name: deliveryJobName(names.get(call.webhookId) ?? `webhook ${call.webhookId}`, event.eventType),
-      data: { callId: call.id, webhookId: call.webhookId },
-      opts: { jobId: jobIds.call(call.id) },
+      name: deliveryJobName(call.webhookName ?? `webhook ${call.webhookId}`, first.eventType),
+      data: { callId: call.callId, webhookId: call.webhookId },
+      opts: { jobId: jobIds.call(call.callId) },
     })),
   );
-  await db.event.update({ where: { id: event.id }, data: { fannedOutAt: new Date() } });
-  return { matched: webhooks.length, enqueued: pending.length };
+  await db.$executeRawUnsafe(`UPDATE events SET fanned_out_at = ${UTC_NOW} WHERE id = $1`, first.eventId);
+  return { matched: first.matched, enqueued: pending.length };
 }
 
 /** What an operator reads in the dashboard: which webhook, which kind of event. */

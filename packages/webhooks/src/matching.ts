@@ -1,4 +1,3 @@
-import type { Prisma } from "@modelhooks/db";
 import type { EventType, ResourceType } from "@modelhooks/events/event-schema";
 
 export interface MatchableEvent {
@@ -7,19 +6,16 @@ export interface MatchableEvent {
   resourceType: ResourceType;
 }
 
-/** SPEC §4: same workspace, ACTIVE, event type wanted (or all), resource type wanted (or none listed). */
-export function matchingWebhooksWhere(event: MatchableEvent): Prisma.WebhookWhereInput {
-  return {
-    workspaceId: event.workspaceId,
-    status: "ACTIVE",
-    AND: [
-      { OR: [{ allEvents: true }, { eventTypes: { has: event.eventType } }] },
-      { OR: [{ resourceTypes: { isEmpty: true } }, { resourceTypes: { has: event.resourceType } }] },
-    ],
-  };
-}
+/**
+ * SPEC §4 as the join condition of webhooks `w` to an event `e` (columns of the events table):
+ * same workspace, ACTIVE, event type wanted (or all), resource type wanted (or none listed).
+ */
+export const MATCHING_WEBHOOKS_SQL = `
+  w.workspace_id = e.workspace_id AND w.status = 'ACTIVE'
+  AND (w.all_events OR e.event_type = ANY (w.event_types))
+  AND (cardinality(w.resource_types) = 0 OR e.resource_type = ANY (w.resource_types))`;
 
-/** The same rule in memory, for unit tests and anything that already holds the webhook. */
+/** The same rule in memory: the oracle the SQL is tested against, and for anything that already holds the webhook. */
 export function webhookMatches(
   webhook: { workspaceId: number; status: string; allEvents: boolean; eventTypes: readonly string[]; resourceTypes: readonly string[] },
   event: MatchableEvent,

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { EVENT_TYPES, RESOURCE_TYPES, type EventType, type ResourceType } from "@modelhooks/events";
+import { MATCHING_WEBHOOKS_SQL, webhookMatches } from "@modelhooks/webhooks";
+import { createHarness, type Harness } from "../support/harness.js";
+
+// The fan-out matches in SQL; SPEC §4's rule is spelled out once more in memory (webhookMatches,
+// unit-tested case by case). Here the two are held against each other on PostgreSQL for every
+// event type × resource type over webhooks of every shape.
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+it("the fan-out's SQL matches exactly the webhooks SPEC §4's rule matches", async () => {
+  const own = await h.createWorkspace();
+  const other = await h.createWorkspace();
+  const eventTypeSets: EventType[][] = [[], ["CREATE"], ["CREATE", "PROMOTE"], ["REQUEST_SCAN", "DELETE"]];
+  const resourceTypeSets: ResourceType[][] = [[], ["MODEL_VERSION"], ["BUILD", "REGISTERED_MODEL"]];
+  const shapes = [own.id, other.id].flatMap((workspaceId) =>
+    (["ACTIVE", "DISABLED"] as const).flatMap((status) =>
+      [true, false].flatMap((allEvents) =>
+        eventTypeSets.flatMap((eventTypes) => resourceTypeSets.map((resourceTypes) => ({ workspaceId, status, allEvents, eventTypes, resourceTypes }))),
+      ),
+    ),
+  );
+  const webhooks = await Promise.all(
+    shapes.map((shape, index) => h.api.db.webhook.create({ data: { ...shape, name: `shape-${index}`, location: "https://example.com/hook" } })),
+  );
+
+  let matchedSomewhere = 0;
+  for (const eventType of EVENT_TYPES) {
+    for (const resourceType of RESOURCE_TYPES) {
+      const rows = await h.api.db.$queryRawUnsafe<{ id: number }[]>(
+        `WITH e (workspace_id, event_type, resource_type) AS (VALUES ($1::int, $2::"EventType", $3::"ResourceType"))
+         SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS_SQL}`,
+        own.id,
+        eventType,
+        resourceType,
+      );
+      const expected = webhooks.filter((webhook) => webhookMatches(webhook, { workspaceId: own.id, eventType, resourceType })).map((webhook) => webhook.id);
+      expect({ eventType, resourceType, matched: rows.map((row) => row.id).sort((a, b) => a - b) }).toEqual({ eventType, resourceType, matched: expected.sort((a, b) => a - b) });
+      matchedSomewhere += expected.length;
+    }
+  }
+  expect(matchedSomewhere).toBeGreaterThan(0);
+});
