@@ -82,6 +82,13 @@ describe("authorization", () => {
     expect(event.status).toBe(404);
     expect(await h.api.db.event.count({ where: { uuid: "hidden-ws-event" } })).toBe(0);
   });
+
+  it("answers a system admin's createEvent for a workspace that does not exist with 404, recording nothing", async () => {
+    const event = await h.post(`${EVENTS}/createEvent`, { event_uuid: "no-such-ws-event", event_type: "CREATE", workspace_id: 2_000_000_000, resource_type: "BUILD" });
+    expect(event.status).toBe(404);
+    expect(event.body.error).toMatchObject({ code: "not_found", message: "workspace 2000000000 not found" });
+    expect(await h.api.db.event.count({ where: { uuid: "no-such-ws-event" } })).toBe(0);
+  });
 });
 
 describe("updateWebhook / deleteWebhook", () => {

@@ -1,5 +1,5 @@
 import type { CallStatus, Db, Event, EventType, ResourceType, WebhookStatus } from "@modelhooks/db";
-import { GroupCommit } from "@modelhooks/db";
+import { GroupCommit, SQL_UTC_NOW, sqlUtcTimestamp } from "@modelhooks/db";
 import type { TransportResult } from "./webhook-transport.js";
 
 /** Everything one attempt needs, read in the same statement that marks the call IN_PROGRESS. */
@@ -30,12 +30,9 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-// Timestamps are stored as UTC in `timestamp` columns, as Prisma does.
-const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
-
 const CLAIM_CALLS = `
   WITH c AS (
-    UPDATE webhook_calls SET status = 'IN_PROGRESS', updated_at = ${UTC_NOW}
+    UPDATE webhook_calls SET status = 'IN_PROGRESS', updated_at = ${SQL_UTC_NOW}
     WHERE id = ANY($1::int[]) AND status IN ('UNKNOWN', 'IN_PROGRESS')
     RETURNING id, attempts, webhook_id, event_id)
   SELECT c.id, c.attempts, w.id AS "webhookId", w.name AS "webhookName", w.location, w.encrypted_secret AS "encryptedSecret",
@@ -51,14 +48,14 @@ const RECORD_ATTEMPTS = `
       AS t(call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at, status, next_attempt_at)),
   attempt AS (
     INSERT INTO webhook_call_attempts (call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at)
-    SELECT call_id, attempt_number, status_code, response_body, response_headers::jsonb, duration_ms, error, started_at::timestamptz AT TIME ZONE 'UTC'
+    SELECT call_id, attempt_number, status_code, response_body, response_headers::jsonb, duration_ms, error, ${sqlUtcTimestamp("started_at")}
     FROM input
     ON CONFLICT (call_id, attempt_number) DO UPDATE
       SET status_code = EXCLUDED.status_code, response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
           duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, started_at = EXCLUDED.started_at)
   UPDATE webhook_calls c
   SET status = input.status::"CallStatus", attempts = input.attempt_number,
-      next_attempt_at = input.next_attempt_at::timestamptz AT TIME ZONE 'UTC', updated_at = ${UTC_NOW}
+      next_attempt_at = ${sqlUtcTimestamp("input.next_attempt_at")}, updated_at = ${SQL_UTC_NOW}
   FROM input WHERE c.id = input.call_id`;
 
 // Two batches in flight keep a second connection busy while the next batch gathers.

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import type { Db } from "@modelhooks/db";
+import { SQL_UTC_NOW, type Db } from "@modelhooks/db";
 import { jobIds, type JobQueues } from "@modelhooks/queues";
 import { MATCHING_WEBHOOKS_SQL } from "./matching.js";
 
@@ -17,9 +17,6 @@ interface FanOutRow {
   webhookName: string | null;
 }
 
-// Timestamps are stored as UTC in `timestamp` columns, as Prisma does.
-const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
-
 // One round trip: the event, a call for each matching webhook (ON CONFLICT: the partial unique
 // index on event × webhook makes a re-run create nothing), and every call of the event not yet
 // final. Rows the INSERT creates are invisible to the statement's other SELECTs, hence the
@@ -29,7 +26,7 @@ const FAN_OUT = `
   matched AS (SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS_SQL}),
   inserted AS (
     INSERT INTO webhook_calls (event_id, webhook_id, created_at, updated_at)
-    SELECT e.id, matched.id, ${UTC_NOW}, ${UTC_NOW} FROM e, matched
+    SELECT e.id, matched.id, ${SQL_UTC_NOW}, ${SQL_UTC_NOW} FROM e, matched
     ON CONFLICT DO NOTHING
     RETURNING id, webhook_id),
   pending AS (
@@ -58,7 +55,7 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventUuid: string):
       opts: { jobId: jobIds.call(call.callId) },
     })),
   );
-  await db.$executeRawUnsafe(`UPDATE events SET fanned_out_at = ${UTC_NOW} WHERE id = $1`, first.eventId);
+  await db.$executeRawUnsafe(`UPDATE events SET fanned_out_at = ${SQL_UTC_NOW} WHERE id = $1`, first.eventId);
   return { matched: first.matched, enqueued: pending.length };
 }
 
