@@ -1,7 +1,8 @@
-// What one delivery's database work costs, as the worker does it now (Prisma: findUnique with
+// What one delivery's database work costs, as the worker first did it (Prisma: findUnique with
 // nested include, update, then an interactive transaction) and as a single SQL statement each
-// for "load and mark" and "record the attempt" — the change docs/performance.md proposes.
-// A measurement only; the worker's code is not changed. Own database, dropped at the end.
+// for "load and mark" and "record the attempt" — the evidence for fix 1 in docs/performance.md
+// (the worker now runs those statements, batched, from packages/webhooks/src/call-ledger.ts).
+// A measurement only. Own database, dropped at the end.
 //   npx tsx bench/query-cost.ts [--ops 3000] [--concurrency 10]
 import { parseArgs } from "node:util";
 import pg from "pg";
