@@ -79,6 +79,13 @@ describe("eventInputSchema (createEvent's body)", () => {
     }
   });
 
+  it("refuses timestamps from the year 10000 on, which PostgreSQL cannot read, naming the field", () => {
+    expect(eventInputSchema.parse({ ...valid, timestamp: 253_402_300_799_999 }).timestamp).toEqual(new Date("9999-12-31T23:59:59.999Z"));
+    for (const timestamp of [253_402_300_800_000, 8.64e15 + 1, Number.MAX_SAFE_INTEGER]) {
+      expect(rejectedPaths({ ...valid, timestamp })).toContain("timestamp");
+    }
+  });
+
   it("takes entities as objects or null, nothing else", () => {
     const parsed = eventInputSchema.parse({ ...valid, original_entity: null, new_entity: { id: 1, tags: ["a"] } });
     expect(parsed.original_entity).toBeNull();

@@ -2,6 +2,11 @@ export interface GroupCommitOptions {
   /** Batches run at once; more items wait and go together in the next batch. */
   maxConcurrentBatches: number;
   maxBatchSize: number;
+  /**
+   * Whether a batch's failure may be the fault of one item, so that each is worth trying alone.
+   * Anything else (database down, timeouts) fails the whole batch at once, without more load.
+   */
+  retryAlone: (error: unknown) => boolean;
 }
 
 interface Waiting<Item, Result> {
@@ -48,12 +53,13 @@ export class GroupCommit<Item, Result> {
       const results = await this.run(batch.map((waiting) => waiting.item));
       batch.forEach((waiting, index) => waiting.resolve(results[index] as Result));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (batch.length === 1 || !this.options.retryAlone(error)) {
+        for (const waiting of batch) waiting.reject(error);
         return;
       }
-      // One item the database refuses must not fail its neighbours: each goes again on its own.
-      await Promise.all(batch.map((waiting) => this.settle([waiting])));
+      // One at a time, inside this batch's slot: one bad row must not fail its neighbours,
+      // and the retries must not add to the load beyond the slots.
+      for (const waiting of batch) await this.settle([waiting]);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { CallStatus, Db, Event, EventType, ResourceType, WebhookStatus } from "@modelhooks/db";
-import { GroupCommit, SQL_UTC_NOW, sqlUtcTimestamp } from "@modelhooks/db";
+import { GroupCommit, isDataError, SQL_UTC_NOW, sqlUtcTimestamp } from "@modelhooks/db";
 import type { TransportResult } from "./webhook-transport.js";
 
 /** Everything one attempt needs, read in the same statement that marks the call IN_PROGRESS. */
@@ -54,12 +54,14 @@ const RECORD_ATTEMPTS = `
       SET status_code = EXCLUDED.status_code, response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
           duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, started_at = EXCLUDED.started_at)
   UPDATE webhook_calls c
-  SET status = input.status::"CallStatus", attempts = input.attempt_number,
-      next_attempt_at = ${sqlUtcTimestamp("input.next_attempt_at")}, updated_at = ${SQL_UTC_NOW}
-  FROM input WHERE c.id = input.call_id`;
+  SET status = latest.status::"CallStatus", attempts = latest.attempt_number,
+      next_attempt_at = ${sqlUtcTimestamp("latest.next_attempt_at")}, updated_at = ${SQL_UTC_NOW}
+  -- Two attempts of one call in a batch (a stalled job re-run beside the first run): the later decides.
+  FROM (SELECT DISTINCT ON (call_id) * FROM input ORDER BY call_id, attempt_number DESC) latest
+  WHERE c.id = latest.call_id`;
 
 // Two batches in flight keep a second connection busy while the next batch gathers.
-const BATCHING = { maxConcurrentBatches: 2, maxBatchSize: 100 };
+const BATCHING = { maxConcurrentBatches: 2, maxBatchSize: 100, retryAlone: isDataError };
 
 /**
  * The delivery hot path's two writes, each shared by every delivery in flight in this process:

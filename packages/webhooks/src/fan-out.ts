@@ -17,21 +17,23 @@ interface FanOutRow {
   webhookName: string | null;
 }
 
-// One round trip: the event, a call for each matching webhook (ON CONFLICT: the partial unique
-// index on event × webhook makes a re-run create nothing), and every call of the event not yet
-// final. Rows the INSERT creates are invisible to the statement's other SELECTs, hence the
-// UNION of its RETURNING with the calls that were there before. Always one row when the event exists.
+// One round trip: the event, a call for each matching webhook (the partial unique index on
+// event × webhook makes a re-run create nothing), and every call of the event not yet final.
+// Rows this INSERT creates are invisible to the statement's other SELECTs, hence the UNION with
+// its RETURNING. DO UPDATE (a no-op write) instead of DO NOTHING because only DO UPDATE returns the
+// conflicting row, including one a concurrent fan-out of the same event committed after this
+// statement's snapshot: that run may have died before enqueueing it. Always one row when the event exists.
 const FAN_OUT = `
   WITH e AS (SELECT id, workspace_id, event_type, resource_type FROM events WHERE uuid = $1),
   matched AS (SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS_SQL}),
   inserted AS (
     INSERT INTO webhook_calls (event_id, webhook_id, created_at, updated_at)
     SELECT e.id, matched.id, ${SQL_UTC_NOW}, ${SQL_UTC_NOW} FROM e, matched
-    ON CONFLICT DO NOTHING
-    RETURNING id, webhook_id),
+    ON CONFLICT (event_id, webhook_id) WHERE retrigger_of_id IS NULL DO UPDATE SET updated_at = webhook_calls.updated_at
+    RETURNING id, webhook_id, status),
   pending AS (
-    SELECT id, webhook_id FROM inserted
-    UNION ALL
+    SELECT id, webhook_id FROM inserted WHERE status IN ('UNKNOWN', 'IN_PROGRESS')
+    UNION
     SELECT c.id, c.webhook_id FROM e JOIN webhook_calls c ON c.event_id = e.id
     WHERE c.retrigger_of_id IS NULL AND c.status IN ('UNKNOWN', 'IN_PROGRESS'))
   SELECT e.id AS "eventId", e.event_type::text AS "eventType", (SELECT count(*) FROM matched)::int AS matched,

@@ -1,0 +1,14 @@
+/** The SQLSTATE PostgreSQL answered, as Prisma's driver adapter passes it on; undefined for other errors. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | undefined)?.meta?.driverAdapterError?.cause?.originalCode;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * Errors caused by the data of a statement rather than by the database's state: cardinality (21),
+ * data exceptions (22) and integrity constraints (23). Only these can be cured by leaving a row out.
+ */
+export function isDataError(error: unknown): boolean {
+  const state = sqlStateOf(error);
+  return state !== undefined && ["21", "22", "23"].includes(state.slice(0, 2));
+}
