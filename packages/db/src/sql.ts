@@ -4,5 +4,5 @@
  */
 export const SQL_UTC_NOW = "(now() AT TIME ZONE 'UTC')";
 
-/** For raw SQL: parameter `$n` (an ISO-8601 string) as a UTC `timestamp`, the way Prisma stores it. */
+/** For raw SQL: an ISO-8601 text (a parameter like `$5`, or a text column) as a UTC `timestamp`, the way Prisma stores it. */
 export const sqlUtcTimestamp = (parameter: string) => `(${parameter}::timestamptz AT TIME ZONE 'UTC')`;
