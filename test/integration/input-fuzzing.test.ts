@@ -220,12 +220,14 @@ function applyMutation(root: JsonValue, change: Mutation): JsonValue {
       else delete (parent as Record<string, JsonValue>)[last];
       return root;
     }
+    // Copies of the generated values: fast-check reuses them across runs while shrinking, and a
+    // later mutation of the same request may write into them (a cycle, or growth without end).
     case "replace":
-      return replaceAt(root, pick([[], ...paths]), () => change.value);
+      return replaceAt(root, pick([[], ...paths]), () => structuredClone(change.value));
     case "add": {
       const path = pick([[], ...paths].filter((candidate) => isObject(get(root, candidate))));
       const target = get(root, path);
-      if (isObject(target)) setOwn(target, change.key, change.value);
+      if (isObject(target)) setOwn(target, change.key, structuredClone(change.value));
       return root;
     }
     case "wrap":
@@ -235,9 +237,23 @@ function applyMutation(root: JsonValue, change: Mutation): JsonValue {
   }
 }
 
-/** JSON text, with the RAW placeholders spliced in. */
+/**
+ * JSON text, with the RAW placeholders spliced in. A scan rather than a regular expression: a
+ * placeholder can hold megabytes of base64, beyond what a backtracking `[…]*` match can take.
+ */
 function toJsonText(value: unknown): string | undefined {
-  return JSON.stringify(value)?.replace(new RegExp(`"${RAW}([A-Za-z0-9+/=]*)"`, "gu"), (_whole, base64: string) => Buffer.from(base64, "base64").toString());
+  const text = JSON.stringify(value);
+  if (text === undefined) return undefined;
+  const opening = `"${RAW}`;
+  const parts: string[] = [];
+  let from = 0;
+  for (let start = text.indexOf(opening); start !== -1; start = text.indexOf(opening, from)) {
+    const end = text.indexOf('"', start + opening.length); // base64 holds no quote
+    parts.push(text.slice(from, start), Buffer.from(text.slice(start + opening.length, end), "base64").toString());
+    from = end + 1;
+  }
+  parts.push(text.slice(from));
+  return parts.join("");
 }
 
 // ---------------------------------------------------------------------------------------------
