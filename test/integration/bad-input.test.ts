@@ -192,6 +192,7 @@ const specificCases: BadCase[] = [
   { route: "createEvent", name: "an unpaired surrogate in an entity's field name", body: changed("createEvent", { original_entity: { "a\udfff": 1 } }), fields: ["original_entity"] },
   { route: "createEvent", name: "a NUL character in an entity", body: changed("createEvent", { new_entity: { nested: { value: "a\u0000b" } } }), fields: ["new_entity.nested.value"] },
   { route: "createWebhook", name: "an unpaired surrogate in the name", body: changed("createWebhook", { name: "hook-\ud83d" }), fields: ["name"] },
+  { route: "createEvent", name: "a timestamp in the year 0", body: changed("createEvent", { timestamp: "0000-06-01T00:00:00Z" }), fields: ["timestamp"] },
   { route: "createEvent", name: "a timestamp in the year 10000", body: changed("createEvent", { timestamp: 253_402_300_800_000 }), fields: ["timestamp"] },
   { route: "createEvent", name: "numeric event_uuid", body: changed("createEvent", { event_uuid: 123 }), fields: ["event_uuid"] },
   { route: "createEvent", name: "unreadable timestamp", body: changed("createEvent", { timestamp: "yesterday" }), fields: ["timestamp"] },

@@ -79,9 +79,10 @@ describe("eventInputSchema (createEvent's body)", () => {
     }
   });
 
-  it("refuses timestamps from the year 10000 on, which PostgreSQL cannot read, naming the field", () => {
+  it("refuses timestamps outside the years 1–9999, which PostgreSQL cannot read, naming the field", () => {
     expect(eventInputSchema.parse({ ...valid, timestamp: 253_402_300_799_999 }).timestamp).toEqual(new Date("9999-12-31T23:59:59.999Z"));
-    for (const timestamp of [253_402_300_800_000, 8.64e15 + 1, Number.MAX_SAFE_INTEGER]) {
+    expect(eventInputSchema.parse({ ...valid, timestamp: "0001-01-01T00:00:00Z" }).timestamp).toEqual(new Date("0001-01-01T00:00:00Z"));
+    for (const timestamp of [253_402_300_800_000, 8.64e15 + 1, Number.MAX_SAFE_INTEGER, "0000-06-01T00:00:00Z", "0001-01-01T00:30:00+01:00"]) {
       expect(rejectedPaths({ ...valid, timestamp })).toContain("timestamp");
     }
   });

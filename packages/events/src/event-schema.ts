@@ -17,10 +17,11 @@ export const idSchema = z.union([
   z.string().regex(/^[1-9]\d{0,9}$/, "must be a positive integer").transform(Number).pipe(z.number().max(2_147_483_647)),
 ]);
 
-// PostgreSQL reads ISO-8601 only with a four-digit year; later instants are not a timestamp anyone means.
+// What PostgreSQL reads back from ISO-8601: a four-digit year, and no year 0.
+const EARLIEST_TIMESTAMP = new Date("0001-01-01T00:00:00.000Z");
 const LATEST_TIMESTAMP = new Date("9999-12-31T23:59:59.999Z");
 
-/** Unix seconds, Unix milliseconds or an ISO-8601 string; always a Date (before the year 10000) afterwards. */
+/** Unix seconds, Unix milliseconds or an ISO-8601 string; always a Date in the years 1–9999 afterwards. */
 export const timestampSchema = z
   .union([
     z.number().int().nonnegative().transform((value) => new Date(value < 1e11 ? value * 1000 : value)),
@@ -30,7 +31,12 @@ export const timestampSchema = z
       return new Date(number < 1e11 ? number * 1000 : number);
     }),
   ])
-  .pipe(z.date({ error: "must be a valid instant" }).max(LATEST_TIMESTAMP, "must be before the year 10000"));
+  .pipe(
+    z
+      .date({ error: "must be a valid instant" })
+      .min(EARLIEST_TIMESTAMP, "must be in the year 1 or later")
+      .max(LATEST_TIMESTAMP, "must be before the year 10000"),
+  );
 
 // Checked here as well as by the API's guard: publishEvent jobs skip the API, and an entity
 // PostgreSQL refuses would make the fan-out job fail on every retry.
