@@ -32,7 +32,11 @@ export class ApiClient {
     const response = await this.pool.request({
       path,
       method: "POST",
-      headers: { "content-type": "application/json", "grpc-metadata-email": this.admin.email, "grpc-metadata-developer_key": this.admin.key },
+      headers: {
+        "content-type": "application/json",
+        "grpc-metadata-email": this.admin.email,
+        "grpc-metadata-developer_key": this.admin.key,
+      },
       body: JSON.stringify(body),
     });
     const text = await response.body.text();

@@ -46,7 +46,10 @@ const REPETITIONS = 3;
 
 export async function runCensus(input: CensusInput): Promise<CensusResult> {
   const target = new URL(input.databaseUrl);
-  const taps = { api: await PgTap.start(target.hostname, Number(target.port || 5432)), worker: await PgTap.start(target.hostname, Number(target.port || 5432)) };
+  const taps = {
+    api: await PgTap.start(target.hostname, Number(target.port || 5432)),
+    worker: await PgTap.start(target.hostname, Number(target.port || 5432)),
+  };
   const through = (tap: PgTap) => {
     const url = new URL(input.databaseUrl);
     url.hostname = "127.0.0.1";
@@ -79,7 +82,8 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
     const workspaces = new Map<number, number>();
     for (const fanOut of [1, 10]) {
       const workspaceId = await api.createWorkspace(`bench-census-${fanOut}-${input.runId}`);
-      for (let index = 0; index < fanOut; index++) await api.createWebhook(workspaceId, `bench-census-${index + 1}`, input.receiver.url("/hook/census"));
+      for (let index = 0; index < fanOut; index++)
+        await api.createWebhook(workspaceId, `bench-census-${index + 1}`, input.receiver.url("/hook/census"));
       workspaces.set(fanOut, workspaceId);
     }
     await input.receiver.configure(0);
@@ -134,12 +138,16 @@ function counts(tap: PgTap): CensusCounts {
 }
 
 function median(list: CensusCounts[]): CensusCounts {
-  const pick = (key: keyof CensusCounts) => [...list.map((entry) => entry[key])].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
+  const pick = (key: keyof CensusCounts) =>
+    [...list.map((entry) => entry[key])].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
   return { roundTrips: pick("roundTrips"), statements: pick("statements") };
 }
 
 /** Head and tail of a statement: which table, and how it ends (ON CONFLICT, RETURNING, LIMIT). */
 function shorten(sql: string): string {
-  const flat = sql.replace(/\s+/g, " ").replace(/"public"\./g, "").trim();
+  const flat = sql
+    .replace(/\s+/g, " ")
+    .replace(/"public"\./g, "")
+    .trim();
   return flat.length > 170 ? `${flat.slice(0, 110)} … ${flat.slice(-55)}` : flat;
 }

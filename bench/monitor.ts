@@ -111,8 +111,10 @@ export class Monitor {
     const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000);
     const cores = (ticks: number) => ticks / CLOCK_TICKS / seconds;
     const cpuCores: Record<string, number> = {};
-    for (const target of this.watched) cpuCores[target.name] = cores((await cpuTicks(target.pid)) - (this.startTicks.get(target.name) ?? 0));
-    for (const [name, command] of Object.entries(SERVER_COMMANDS)) cpuCores[name] = cores(ticksSince(this.startServers.get(name) ?? new Map(), await serverTicks(command)));
+    for (const target of this.watched)
+      cpuCores[target.name] = cores((await cpuTicks(target.pid)) - (this.startTicks.get(target.name) ?? 0));
+    for (const [name, command] of Object.entries(SERVER_COMMANDS))
+      cpuCores[name] = cores(ticksSince(this.startServers.get(name) ?? new Map(), await serverTicks(command)));
     cpuCores.bench = cores(benchTicks() - (this.startTicks.get("bench") ?? 0));
     // Everything the machine did, ours and anyone else's: shows when other work competed for the CPUs.
     const machine = await machineTicks();

@@ -82,9 +82,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
-  const scenarios = values.scenarios.split(",").map((name) => name.trim()).filter(Boolean);
+  const scenarios = values.scenarios
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of scenarios) {
-    if (!(SCENARIO_NAMES as readonly string[]).includes(name)) throw new Error(`--scenarios: unknown scenario "${name}" (known: ${SCENARIO_NAMES.join(", ")})`);
+    if (!(SCENARIO_NAMES as readonly string[]).includes(name))
+      throw new Error(`--scenarios: unknown scenario "${name}" (known: ${SCENARIO_NAMES.join(", ")})`);
   }
   return {
     events: count(values.events, "--events", 1),

@@ -20,10 +20,10 @@ export class PgTap {
   ) {}
 
   static async start(upstreamHost: string, upstreamPort: number): Promise<PgTap> {
-    let tap: PgTap | undefined;
-    const server = net.createServer((client) => tap?.accept(client, upstreamHost, upstreamPort));
+    // Connections arrive only after listen() resolves, by which time `tap` is assigned.
+    const server = net.createServer((client) => tap.accept(client, upstreamHost, upstreamPort));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    tap = new PgTap(server, (server.address() as net.AddressInfo).port);
+    const tap = new PgTap(server, (server.address() as net.AddressInfo).port);
     return tap;
   }
 

@@ -129,11 +129,17 @@ export function formatSummary(summary: ProfileSummary, label: string): string {
   const lines = [
     `${label}: ${path.basename(summary.file)} — ${(summary.wallMs / 1000).toFixed(1)} s profiled, ${(summary.busyMs / 1000).toFixed(1)} s busy, ${(summary.idleMs / 1000).toFixed(1)} s idle`,
     "  self time by package:",
-    ...summary.byPackage.slice(0, 12).map((entry) => `    ${entry.percent.toFixed(1).padStart(5)}%  ${String(entry.selfMs).padStart(6)} ms  ${entry.name}`),
+    ...summary.byPackage
+      .slice(0, 12)
+      .map((entry) => `    ${entry.percent.toFixed(1).padStart(5)}%  ${String(entry.selfMs).padStart(6)} ms  ${entry.name}`),
     "  self time charged to the calling package (node's own work counted for whoever asked for it):",
-    ...summary.byCallingPackage.slice(0, 12).map((entry) => `    ${entry.percent.toFixed(1).padStart(5)}%  ${String(entry.selfMs).padStart(6)} ms  ${entry.name}`),
+    ...summary.byCallingPackage
+      .slice(0, 12)
+      .map((entry) => `    ${entry.percent.toFixed(1).padStart(5)}%  ${String(entry.selfMs).padStart(6)} ms  ${entry.name}`),
     "  top functions (self time):",
-    ...summary.topFunctions.map((entry) => `    ${entry.percent.toFixed(1).padStart(5)}%  ${String(entry.selfMs).padStart(6)} ms  ${entry.name}`),
+    ...summary.topFunctions.map(
+      (entry) => `    ${entry.percent.toFixed(1).padStart(5)}%  ${String(entry.selfMs).padStart(6)} ms  ${entry.name}`,
+    ),
   ];
   return lines.join("\n");
 }

@@ -65,7 +65,11 @@ async function main(): Promise<void> {
           await db.webhookCall.update({ where: { id: callId }, data: { status: "IN_PROGRESS" } });
         },
       },
-      { name: "load + mark, one statement via Prisma $queryRawUnsafe", roundTrips: "1", run: (callId) => db.$queryRawUnsafe(LOAD_AND_MARK, callId) },
+      {
+        name: "load + mark, one statement via Prisma $queryRawUnsafe",
+        roundTrips: "1",
+        run: (callId) => db.$queryRawUnsafe(LOAD_AND_MARK, callId),
+      },
       { name: "load + mark, one statement via pg", roundTrips: "1", run: (callId) => pool.query(LOAD_AND_MARK, [callId]) },
       {
         name: "record attempt, Prisma interactive transaction (as deliverCall)",
@@ -74,8 +78,24 @@ async function main(): Promise<void> {
           db.$transaction(async (tx) => {
             await tx.webhookCallAttempt.upsert({
               where: { callId_attemptNumber: { callId, attemptNumber: op } },
-              create: { callId, attemptNumber: op, statusCode: 200, responseBody: response.body, responseHeaders: response.headers, durationMs: 1, error: null, startedAt: new Date() },
-              update: { statusCode: 200, responseBody: response.body, responseHeaders: response.headers, durationMs: 1, error: null, startedAt: new Date() },
+              create: {
+                callId,
+                attemptNumber: op,
+                statusCode: 200,
+                responseBody: response.body,
+                responseHeaders: response.headers,
+                durationMs: 1,
+                error: null,
+                startedAt: new Date(),
+              },
+              update: {
+                statusCode: 200,
+                responseBody: response.body,
+                responseHeaders: response.headers,
+                durationMs: 1,
+                error: null,
+                startedAt: new Date(),
+              },
             });
             await tx.webhookCall.update({ where: { id: callId }, data: { status: "IN_PROGRESS", attempts: op, nextAttemptAt: null } });
           }),
@@ -83,12 +103,14 @@ async function main(): Promise<void> {
       {
         name: "record attempt, one statement via Prisma $executeRawUnsafe",
         roundTrips: "1",
-        run: (callId, op) => db.$executeRawUnsafe(RECORD_ATTEMPT, callId, OPS + op, 200, response.body, JSON.stringify(response.headers), 1, "IN_PROGRESS"),
+        run: (callId, op) =>
+          db.$executeRawUnsafe(RECORD_ATTEMPT, callId, OPS + op, 200, response.body, JSON.stringify(response.headers), 1, "IN_PROGRESS"),
       },
       {
         name: "record attempt, one statement via pg",
         roundTrips: "1",
-        run: (callId, op) => pool.query(RECORD_ATTEMPT, [callId, 2 * OPS + op, 200, response.body, JSON.stringify(response.headers), 1, "IN_PROGRESS"]),
+        run: (callId, op) =>
+          pool.query(RECORD_ATTEMPT, [callId, 2 * OPS + op, 200, response.body, JSON.stringify(response.headers), 1, "IN_PROGRESS"]),
       },
     ];
     process.stdout.write(`${OPS} operations per variant, ${CONCURRENCY} at a time, on ${callIds.length} calls\n\n`);
@@ -128,14 +150,34 @@ async function seed(db: Db): Promise<number[]> {
   const workspace = await db.workspace.create({ data: { name: "query-cost" } });
   const webhooks = [];
   for (let index = 0; index < 10; index++) {
-    webhooks.push(await db.webhook.create({ data: { workspaceId: workspace.id, name: `hook-${index}`, location: "http://127.0.0.1:9/hook", allEvents: true, eventTypes: [], resourceTypes: [] } }));
+    webhooks.push(
+      await db.webhook.create({
+        data: {
+          workspaceId: workspace.id,
+          name: `hook-${index}`,
+          location: "http://127.0.0.1:9/hook",
+          allEvents: true,
+          eventTypes: [],
+          resourceTypes: [],
+        },
+      }),
+    );
   }
   const callIds: number[] = [];
   for (let index = 0; index < 500; index++) {
     const event = await db.event.create({
-      data: { uuid: `qc-${index}`, workspaceId: workspace.id, eventType: "CREATE", resourceType: "MODEL_VERSION", timestamp: new Date(), payload: { new_entity: { model_version: { id: index } } } },
+      data: {
+        uuid: `qc-${index}`,
+        workspaceId: workspace.id,
+        eventType: "CREATE",
+        resourceType: "MODEL_VERSION",
+        timestamp: new Date(),
+        payload: { new_entity: { model_version: { id: index } } },
+      },
     });
-    const call = await db.webhookCall.create({ data: { eventId: event.id, webhookId: (webhooks[index % webhooks.length] as { id: number }).id } });
+    const call = await db.webhookCall.create({
+      data: { eventId: event.id, webhookId: (webhooks[index % webhooks.length] as { id: number }).id },
+    });
     callIds.push(call.id);
   }
   return callIds;

@@ -33,7 +33,8 @@ const server = http.createServer((request, response) => {
   request.on("end", () => {
     if (keepSample && sample === undefined) {
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) if (REPLAYED.test(name) && typeof value === "string") headers[name] = value;
+      for (const [name, value] of Object.entries(request.headers))
+        if (REPLAYED.test(name) && typeof value === "string") headers[name] = value;
       sample = { headers, body: Buffer.concat(chunks).toString("utf8") };
     }
     const answer = () => response.writeHead(200, { "content-type": "text/plain", "content-length": "2" }).end("ok");

@@ -70,11 +70,20 @@ export function formatReport(
   if (pipelines.length > 0) {
     const rows: [string, ...string[]][] = [
       ["scenario", ...pipelines.map((result) => result.scenario.label)],
-      ["events at full speed (accepted)", ...pipelines.map((result) => `${num(result.fullSpeed.accepted)} → ${num(result.fullSpeed.deliveries)} deliveries${result.fullSpeed.complete ? "" : " (INCOMPLETE)"}`)],
+      [
+        "events at full speed (accepted)",
+        ...pipelines.map(
+          (result) =>
+            `${num(result.fullSpeed.accepted)} → ${num(result.fullSpeed.deliveries)} deliveries${result.fullSpeed.complete ? "" : " (INCOMPLETE)"}`,
+        ),
+      ],
       ["events accepted/s (API)", ...pipelines.map((result) => num(result.fullSpeed.eventsAcceptedPerSec))],
       ["deliveries/s end to end", ...pipelines.map((result) => num(result.fullSpeed.deliveriesPerSec))],
       ["latency ms p50/p95/p99/max, full speed", ...pipelines.map((result) => latency(result.fullSpeed.latencyMs))],
-      ["moderate rate, events/s (deliveries)", ...pipelines.map((result) => `${result.moderate.targetEventsPerSec.toFixed(1)} (${num(result.moderate.deliveries)})`)],
+      [
+        "moderate rate, events/s (deliveries)",
+        ...pipelines.map((result) => `${result.moderate.targetEventsPerSec.toFixed(1)} (${num(result.moderate.deliveries)})`),
+      ],
       ["latency ms p50/p95/p99/max, moderate", ...pipelines.map((result) => latency(result.moderate.latencyMs))],
       ["direct POST/s, got (worker transport)", ...pipelines.map((result) => num(result.direct.got.perSecond))],
       ["direct POST/s, undici", ...pipelines.map((result) => num(result.direct.undici.perSecond))],
@@ -83,10 +92,28 @@ export function formatReport(
       ["worker peak RSS MB (full speed)", ...pipelines.map((result) => num(maxOf(result.fullSpeed.usage.peakRssMb, "worker")))],
       ["API peak RSS MB (full speed)", ...pipelines.map((result) => num(result.fullSpeed.usage.peakRssMb.api ?? 0))],
       ["CPU cores, full speed: worker/api/pg/redis/recv/bench/machine", ...pipelines.map((result) => cpu(result.fullSpeed.usage.cpuCores))],
-      ["machine CPU busy, cores (all processes, anyone's): full / moderate", ...pipelines.map((result) => `${cores(result.fullSpeed.usage.cpuCores.machine)} / ${cores(result.moderate.usage.cpuCores.machine)}`)],
-      ["PostgreSQL transactions per delivery (all processes)", ...pipelines.map((result) => result.fullSpeed.db.commitsPerDelivery.toFixed(1))],
-      ["CPU cores, direct got: bench/recv", ...pipelines.map((result) => `${cores(result.direct.got.usage.cpuCores.bench)} / ${cores(result.direct.got.usage.cpuCores.receiver)}`)],
-      ["CPU cores, direct undici: bench/recv", ...pipelines.map((result) => `${cores(result.direct.undici.usage.cpuCores.bench)} / ${cores(result.direct.undici.usage.cpuCores.receiver)}`)],
+      [
+        "machine CPU busy, cores (all processes, anyone's): full / moderate",
+        ...pipelines.map(
+          (result) => `${cores(result.fullSpeed.usage.cpuCores.machine)} / ${cores(result.moderate.usage.cpuCores.machine)}`,
+        ),
+      ],
+      [
+        "PostgreSQL transactions per delivery (all processes)",
+        ...pipelines.map((result) => result.fullSpeed.db.commitsPerDelivery.toFixed(1)),
+      ],
+      [
+        "CPU cores, direct got: bench/recv",
+        ...pipelines.map(
+          (result) => `${cores(result.direct.got.usage.cpuCores.bench)} / ${cores(result.direct.got.usage.cpuCores.receiver)}`,
+        ),
+      ],
+      [
+        "CPU cores, direct undici: bench/recv",
+        ...pipelines.map(
+          (result) => `${cores(result.direct.undici.usage.cpuCores.bench)} / ${cores(result.direct.undici.usage.cpuCores.receiver)}`,
+        ),
+      ],
     ];
     out.push(table(rows));
   }
@@ -119,13 +146,17 @@ export function formatReport(
 
 function memoryLine(memory: Record<string, MemoryBreakdown>): string {
   return Object.entries(memory)
-    .map(([name, figures]) => `${name} RSS ${num(figures.rssMb)} MB (V8 heap ${num(figures.heapUsedMb)} used / ${num(figures.heapTotalMb)} MB, external ${num(figures.externalMb)} MB)`)
+    .map(
+      ([name, figures]) =>
+        `${name} RSS ${num(figures.rssMb)} MB (V8 heap ${num(figures.heapUsedMb)} used / ${num(figures.heapTotalMb)} MB, external ${num(figures.externalMb)} MB)`,
+    )
     .join("; ");
 }
 
 function table(rows: [string, ...string[]][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
+  const line = (row: string[]) =>
+    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
   const rule = widths.map((width) => "─".repeat(width)).join("  ");
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join("\n");
 }

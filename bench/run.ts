@@ -16,7 +16,14 @@ import { parseOptions, type BenchOptions } from "./options.js";
 import { formatSummary, summarizeProfile, type ProfileSummary } from "./profile-summary.js";
 import { Receiver } from "./receiver.js";
 import { checkTargets, formatReport } from "./report.js";
-import { PIPELINE_SCENARIOS, runBacklogScenario, runPipelineScenario, type BacklogResult, type BenchContext, type PipelineResult } from "./scenarios.js";
+import {
+  PIPELINE_SCENARIOS,
+  runBacklogScenario,
+  runPipelineScenario,
+  type BacklogResult,
+  type BenchContext,
+  type PipelineResult,
+} from "./scenarios.js";
 import { databaseUrl, dropDatabase, freePort, migrateDatabase, ROOT } from "../scripts/lib/local-services.js";
 import { WORKER_NODE_FLAGS } from "../scripts/lib/node-flags.js";
 import { deleteBenchKeys, startService, stopService, waitUntil, type Service } from "./services.js";
@@ -50,7 +57,9 @@ function cleanup(): Promise<void> {
     queues?.connection.disconnect();
     await dropDatabase(options.postgresUrl, databaseName).catch((error: Error) => log(`could not drop ${databaseName}: ${error.message}`));
     for (const prefix of [queuePrefix, censusPrefix]) {
-      await deleteBenchKeys(options.redisUrl, prefix).catch((error: Error) => log(`could not delete the ${prefix}:* keys: ${error.message}`));
+      await deleteBenchKeys(options.redisUrl, prefix).catch((error: Error) =>
+        log(`could not delete the ${prefix}:* keys: ${error.message}`),
+      );
     }
   })();
   return cleaned;
@@ -88,7 +97,10 @@ async function main(options: BenchOptions): Promise<void> {
     api: api as ApiClient,
     receiver,
     queues: queues as JobQueues,
-    watched: [...services.map((service) => ({ name: service.role, pid: service.pid })), { name: "receiver", pid: receiver.child.pid as number }],
+    watched: [
+      ...services.map((service) => ({ name: service.role, pid: service.pid })),
+      { name: "receiver", pid: receiver.child.pid as number },
+    ],
     dbStats,
     metricsUrls,
     workerEnv: env,
@@ -113,14 +125,27 @@ async function main(options: BenchOptions): Promise<void> {
   let census: CensusResult | undefined;
   if (options.census) {
     log("census: PostgreSQL round trips per step, through a counting proxy");
-    census = await runCensus({ env, databaseUrl: dbUrl, queuePrefix: censusPrefix, admin, receiver, runId, redisUrl: options.redisUrl, services });
+    census = await runCensus({
+      env,
+      databaseUrl: dbUrl,
+      queuePrefix: censusPrefix,
+      admin,
+      receiver,
+      runId,
+      redisUrl: options.redisUrl,
+      services,
+    });
   }
 
   const checks = checkTargets(options, pipelines, backlog);
   const durationSeconds = (Date.now() - started) / 1000;
   process.stdout.write(`\n${formatReport(options, pipelines, backlog, checks, idleMemory, census)}\n`);
   for (const profile of profiles) process.stdout.write(`\n${formatSummary(profile.summary, profile.role)}\n`);
-  process.stdout.write(`\nprocess lifetime peak RSS (VmHWM): ${Object.entries(lifetimePeakRssMb).map(([name, mb]) => `${name} ${Math.round(mb)} MB`).join(", ")}\n`);
+  process.stdout.write(
+    `\nprocess lifetime peak RSS (VmHWM): ${Object.entries(lifetimePeakRssMb)
+      .map(([name, mb]) => `${name} ${Math.round(mb)} MB`)
+      .join(", ")}\n`,
+  );
   process.stdout.write(`run ${runId} took ${durationSeconds.toFixed(0)} s\n`);
 
   await writeResults({
@@ -128,9 +153,22 @@ async function main(options: BenchOptions): Promise<void> {
     startedAt: new Date(started).toISOString(),
     durationSeconds,
     code: codeVersion(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryMb: Math.round(os.totalmem() / 2 ** 20),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
     options,
-    serviceSettings: { deliveryConcurrencyPerWorker: Number(env.DELIVERY_CONCURRENCY ?? 50), workers: options.workers, logLevel: env.LOG_LEVEL, nodeEnv: env.NODE_ENV, extraEnv: options.serviceEnv, nodeOptions: options.nodeOptions },
+    serviceSettings: {
+      deliveryConcurrencyPerWorker: Number(env.DELIVERY_CONCURRENCY ?? 50),
+      workers: options.workers,
+      logLevel: env.LOG_LEVEL,
+      nodeEnv: env.NODE_ENV,
+      extraEnv: options.serviceEnv,
+      nodeOptions: options.nodeOptions,
+    },
     idleMemory,
     scenarios: pipelines,
     backlog,
@@ -143,7 +181,10 @@ async function main(options: BenchOptions): Promise<void> {
 }
 
 /** The API and the workers, on the bench's database and prefix; resolves once all are ready. */
-async function startServices(options: BenchOptions, dbUrl: string): Promise<{ env: Record<string, string>; metricsUrls: Record<string, string> }> {
+async function startServices(
+  options: BenchOptions,
+  dbUrl: string,
+): Promise<{ env: Record<string, string>; metricsUrls: Record<string, string> }> {
   const port = await freePort();
   const env: Record<string, string> = {
     NODE_ENV: "development",
@@ -168,14 +209,23 @@ async function startServices(options: BenchOptions, dbUrl: string): Promise<{ en
     // Each worker serves its own /metrics, read for its heap figures (a scrape at the end of a phase).
     const metricsPort = await freePort();
     metricsUrls[`worker-${index}`] = `http://127.0.0.1:${metricsPort}/metrics`;
-    services.push(await startService("worker", { ...env, WORKER_METRICS_PORT: String(metricsPort) }, `worker-${index}`, [...WORKER_NODE_FLAGS, ...nodeArgs]));
+    services.push(
+      await startService("worker", { ...env, WORKER_METRICS_PORT: String(metricsPort) }, `worker-${index}`, [
+        ...WORKER_NODE_FLAGS,
+        ...nodeArgs,
+      ]),
+    );
   }
 
   const client = new ApiClient(`http://127.0.0.1:${port}`, admin, options.apiConcurrency);
   api = client;
   const jobQueues = new JobQueues(createRedis(options.redisUrl, "worker"), { prefix: queuePrefix, deliveryMaxAttempts: 8 });
   queues = jobQueues;
-  const ready = await waitUntil(async () => (await client.health()) && (await jobQueues.queues.deliveries.getWorkersCount()) >= options.workers, 60_000, 200);
+  const ready = await waitUntil(
+    async () => (await client.health()) && (await jobQueues.queues.deliveries.getWorkersCount()) >= options.workers,
+    60_000,
+    200,
+  );
   if (!ready) throw new Error("the API or the workers did not become ready within 60 s");
   log(`API on :${port} and ${options.workers} worker(s) ready`);
   return { env, metricsUrls };

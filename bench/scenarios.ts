@@ -98,7 +98,8 @@ export async function runPipelineScenario(ctx: BenchContext, scenario: PipelineS
     await api.createWebhook(workspaceId, `bench-${scenario.name}-${index + 1}`, receiver.url(`/hook/${scenario.name}`));
   }
   await receiver.configure(scenario.receiverDelayMs);
-  const uuids = (phase: string, count: number) => Array.from({ length: count }, (_, index) => `${ctx.runId}-${scenario.name}-${phase}-${index}`);
+  const uuids = (phase: string, count: number) =>
+    Array.from({ length: count }, (_, index) => `${ctx.runId}-${scenario.name}-${phase}-${index}`);
 
   if (options.warmup > 0) {
     ctx.log(`${scenario.label}: warm-up, ${options.warmup} events`);
@@ -106,7 +107,9 @@ export async function runPipelineScenario(ctx: BenchContext, scenario: PipelineS
   }
 
   ctx.log(`${scenario.label}: ${options.events} events at full speed`);
-  const fullSpeed = await runPhase(ctx, scenario.fanOut, () => api.sendFullSpeed(workspaceId, uuids("full", options.events), options.apiConcurrency));
+  const fullSpeed = await runPhase(ctx, scenario.fanOut, () =>
+    api.sendFullSpeed(workspaceId, uuids("full", options.events), options.apiConcurrency),
+  );
 
   const direct = await directLimit(ctx, scenario.receiverDelayMs);
 
@@ -115,7 +118,9 @@ export async function runPipelineScenario(ctx: BenchContext, scenario: PipelineS
   const targetEventsPerSec = Math.max(1, options.moderateFraction * maxEventsPerSec);
   const moderateEvents = Math.max(20, Math.round(targetEventsPerSec * options.moderateSeconds));
   ctx.log(`${scenario.label}: ${moderateEvents} events at ${targetEventsPerSec.toFixed(1)}/s`);
-  const moderate = await runPhase(ctx, scenario.fanOut, () => api.sendAtRate(workspaceId, uuids("moderate", moderateEvents), targetEventsPerSec));
+  const moderate = await runPhase(ctx, scenario.fanOut, () =>
+    api.sendAtRate(workspaceId, uuids("moderate", moderateEvents), targetEventsPerSec),
+  );
 
   return {
     scenario,
@@ -138,7 +143,8 @@ async function runPhase(ctx: BenchContext, fanOut: number, send: () => Promise<S
   const limitMs = Math.max(60_000, expected * 5);
   const complete = await waitUntil(async () => (await ctx.receiver.counts()).distinctCalls >= expected, limitMs, 50);
   const usage = await monitor.stop();
-  if (!complete) ctx.log(`  only ${(await ctx.receiver.counts()).distinctCalls} of ${expected} deliveries arrived within ${limitMs / 1000} s`);
+  if (!complete)
+    ctx.log(`  only ${(await ctx.receiver.counts()).distinctCalls} of ${expected} deliveries arrived within ${limitMs / 1000} s`);
   const memoryAtEnd = await scrapeAll(ctx.metricsUrls);
   // PostgreSQL backends publish their counters about once a second.
   await sleep(1_500);
@@ -147,7 +153,13 @@ async function runPhase(ctx: BenchContext, fanOut: number, send: () => Promise<S
   return { ...result, db: { ...db, commitsPerDelivery: result.deliveries > 0 ? db.commits / result.deliveries : Number.NaN }, memoryAtEnd };
 }
 
-function measure(sent: SendResult, receipts: Receipts, expected: number, complete: boolean, usage: PhaseUsage): Omit<PhaseResult, "db" | "memoryAtEnd"> {
+function measure(
+  sent: SendResult,
+  receipts: Receipts,
+  expected: number,
+  complete: boolean,
+  usage: PhaseUsage,
+): Omit<PhaseResult, "db" | "memoryAtEnd"> {
   const seen = new Set<number>();
   const latencies: number[] = [];
   let lastReceipt = 0;
@@ -217,7 +229,8 @@ export async function runBacklogScenario(ctx: BenchContext): Promise<BacklogResu
   const fanOut = options.backlogFanOut;
   const events = Math.ceil(options.backlog / fanOut);
   const workspaceId = await api.createWorkspace(`bench-backlog-${ctx.runId}`);
-  for (let index = 0; index < fanOut; index++) await api.createWebhook(workspaceId, `bench-backlog-${index + 1}`, receiver.url("/hook/backlog"));
+  for (let index = 0; index < fanOut; index++)
+    await api.createWebhook(workspaceId, `bench-backlog-${index + 1}`, receiver.url("/hook/backlog"));
   await receiver.configure(0);
   const deliveries = queues.queues.deliveries;
   const queued = async () => {

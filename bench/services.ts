@@ -28,7 +28,12 @@ export interface Service {
  * Starts apps/<role>/src/main.ts as `npm start` and the e2e tests do: `node --import tsx`, one
  * process per service. `nodeArgs` go to node (--cpu-prof is not allowed in NODE_OPTIONS).
  */
-export async function startService(role: "api" | "worker", env: Record<string, string>, label: string = role, nodeArgs: string[] = []): Promise<Service> {
+export async function startService(
+  role: "api" | "worker",
+  env: Record<string, string>,
+  label: string = role,
+  nodeArgs: string[] = [],
+): Promise<Service> {
   const chunks: string[] = [];
   let kept = 0;
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(ROOT, `apps/${role}/src/main.ts`)], {

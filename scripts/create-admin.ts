@@ -14,7 +14,9 @@ const db = createDb(config.DATABASE_URL);
 try {
   const workspace = await db.workspace.upsert({ where: { name: workspaceName }, create: { name: workspaceName }, update: {} });
   const user = await createUser(db, { email, workspaceIds: [workspace.id], systemAdmin: true });
-  process.stdout.write(`created system admin ${user.email} (id ${user.id}) in workspace ${workspace.name}\ndeveloper key (shown once): ${user.developerKey}\n`);
+  process.stdout.write(
+    `created system admin ${user.email} (id ${user.id}) in workspace ${workspace.name}\ndeveloper key (shown once): ${user.developerKey}\n`,
+  );
 } catch (error) {
   process.stderr.write(`could not create the admin: ${(error as Error).message}\n`);
   process.exitCode = 1;

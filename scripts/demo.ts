@@ -43,7 +43,9 @@ async function connect(): Promise<DemoService> {
   }
   const target = new URL(url);
   if (explicit && !["127.0.0.1", "localhost", "[::1]"].includes(target.hostname)) {
-    throw new Error(`no answer from ${url}/readyz (${found.state === "absent" ? found.reason : found.status}): start the service there, or unset MODELHOOKS_URL to let the demo start one`);
+    throw new Error(
+      `no answer from ${url}/readyz (${found.state === "absent" ? found.reason : found.status}): start the service there, or unset MODELHOOKS_URL to let the demo start one`,
+    );
   }
   // MODELHOOKS_URL names the port to start on; otherwise any free one (3000 may be someone else's).
   const port = explicit ? Number(target.port || 80) : await freePort();
@@ -52,7 +54,9 @@ async function connect(): Promise<DemoService> {
     BUILD_DURATION_MS: process.env.BUILD_DURATION_MS ?? "2000",
     WORKER_METRICS_PORT: process.env.WORKER_METRICS_PORT ?? "0",
   };
-  print(`service: nothing ready at ${url}; starting it (scripts/start.ts) on port ${port}, queue prefix ${env.QUEUE_PREFIX}, builds of ${env.BUILD_DURATION_MS} ms …`);
+  print(
+    `service: nothing ready at ${url}; starting it (scripts/start.ts) on port ${port}, queue prefix ${env.QUEUE_PREFIX}, builds of ${env.BUILD_DURATION_MS} ms …`,
+  );
   const startedAt = Date.now();
   service = launchService(port, env);
   await waitUntilReady(service, WAIT_TIMEOUT_MS);
@@ -81,7 +85,10 @@ try {
 } catch (error) {
   exitCode = 1;
   print(`\n✗ demo failed: ${(error as Error).message}`);
-  if (error instanceof ApiError && error.status === 401) print(`  the service refused the admin's credentials: set ADMIN_EMAIL / ADMIN_DEVELOPER_KEY (now ${admin.email}) to a system admin of that service`);
+  if (error instanceof ApiError && error.status === 401)
+    print(
+      `  the service refused the admin's credentials: set ADMIN_EMAIL / ADMIN_DEVELOPER_KEY (now ${admin.email}) to a system admin of that service`,
+    );
   if (service?.started) printServiceLog(service.started.output());
 } finally {
   await stopService();

@@ -12,7 +12,7 @@ import { databaseUrl as databaseUrlOf, dropDatabase, migrateDatabase, privateRed
 import { EVENTS, SoakApi } from "./soak/api-client.js";
 import { computeFigures, readSnapshot, unfinished, type SoakWebhook } from "./soak/figures.js";
 import { LoadGenerator } from "./soak/load.js";
-import { HELP, parseOptions, UsageError, type SoakOptions } from "./soak/options.js";
+import { HELP, parseOptions, type SoakOptions } from "./soak/options.js";
 import { seededRandom, SoakReceiver, type Behaviour } from "./soak/receivers.js";
 import { formatFigures, passed } from "./soak/report.js";
 import { SoakServices } from "./soak/services.js";
@@ -65,7 +65,10 @@ function cleanup(): Promise<void> {
     await Promise.all(receivers.map((receiver) => receiver.close().catch(() => undefined)));
     await redis?.stop().catch(() => undefined);
     if (options.keepDatabase) log(`kept the database ${databaseName}`);
-    else await dropDatabase(options.postgresUrl, databaseName).catch((error: Error) => log(`could not drop ${databaseName}: ${error.message}`));
+    else
+      await dropDatabase(options.postgresUrl, databaseName).catch((error: Error) =>
+        log(`could not drop ${databaseName}: ${error.message}`),
+      );
   })();
   return cleaned;
 }
@@ -112,7 +115,9 @@ async function runChaos(timeline: Timeline, loadStartedAt: number, addHanging: (
       atMs: timeline.baselineEndMs,
       run: async () => {
         if (options.hanging) await addHanging();
-        log(`${at(Date.now() - loadStartedAt)} isolation phase: ${options.hanging ? "hanging webhook added" : "no webhook added (--no-hanging)"}`);
+        log(
+          `${at(Date.now() - loadStartedAt)} isolation phase: ${options.hanging ? "hanging webhook added" : "no webhook added (--no-hanging)"}`,
+        );
       },
     },
     ...timeline.killsAtMs.map((atMs) => ({
@@ -143,7 +148,9 @@ async function runChaos(timeline: Timeline, loadStartedAt: number, addHanging: (
 
 async function main(): Promise<boolean> {
   const timeline = planTimeline(options.durationS, options.killEveryS);
-  print(`modelhooks soak: ${options.durationS} s at ${options.rate} events/s, seed ${options.seed}${options.hanging ? "" : ", without the hanging webhook"}`);
+  print(
+    `modelhooks soak: ${options.durationS} s at ${options.rate} events/s, seed ${options.seed}${options.hanging ? "" : ", without the hanging webhook"}`,
+  );
   print(
     `  phases: baseline 0–${timeline.baselineEndMs / 1000} s, isolation (${options.hanging ? "hanging webhook" : "--no-hanging: none added"}) –${timeline.isolationEndMs / 1000} s, chaos –${timeline.endMs / 1000} s; ` +
       `worker SIGKILL at ${timeline.killsAtMs.map((ms) => `${ms / 1000}`).join(", ")} s; Redis drop at ${timeline.redisDropAtMs / 1000} s`,
@@ -186,15 +193,24 @@ async function main(): Promise<boolean> {
   await load.settle();
   const warmUp = load.sent.filter((event) => event.acceptedAt !== undefined).length;
   const healthy = receivers.filter((receiver) => receiver.acceptsEventually);
-  await waitUntil(() => healthy.every((receiver) => new Set(receiver.receipts.map((receipt) => receipt.eventUuid)).size >= warmUp), 30_000, "the warm-up events");
+  await waitUntil(
+    () => healthy.every((receiver) => new Set(receiver.receipts.map((receipt) => receipt.eventUuid)).size >= warmUp),
+    30_000,
+    "the warm-up events",
+  );
   log(`warm-up: ${warmUp} events delivered; the measured load starts`);
 
   const chaos: ChaosLog = { kills: [], redisDrops: [] };
   const loadStartedAt = Date.now();
-  await Promise.all([load.run(options.rate, loadStartedAt + timeline.endMs, () => aborted), runChaos(timeline, loadStartedAt, () => addWebhook(hanging), chaos)]);
+  await Promise.all([
+    load.run(options.rate, loadStartedAt + timeline.endMs, () => aborted),
+    runChaos(timeline, loadStartedAt, () => addWebhook(hanging), chaos),
+  ]);
   await load.settle();
   if (aborted) return false;
-  log(`load done: ${load.sent.length} events sent${load.skipped ? `, ${load.skipped} ticks skipped (API too slow)` : ""}; ${options.hanging ? "the hanging receiver recovers; " : ""}draining (up to ${options.drainS} s)`);
+  log(
+    `load done: ${load.sent.length} events sent${load.skipped ? `, ${load.skipped} ticks skipped (API too slow)` : ""}; ${options.hanging ? "the hanging receiver recovers; " : ""}draining (up to ${options.drainS} s)`,
+  );
 
   hanging.recover();
   const drainStarted = Date.now();
@@ -203,7 +219,11 @@ async function main(): Promise<boolean> {
     await sleep(500);
     pending = await unfinished(pgClient);
   }
-  log(pending === 0 ? `drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s` : `drain gave up after ${options.drainS} s with ${pending} calls or events unfinished`);
+  log(
+    pending === 0
+      ? `drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`
+      : `drain gave up after ${options.drainS} s with ${pending} calls or events unfinished`,
+  );
   await sleep(500); // late duplicates of the last kills, if any, still reach the receivers
 
   const figures = computeFigures({
@@ -217,7 +237,9 @@ async function main(): Promise<boolean> {
   });
   const ok = passed(figures);
   print();
-  print(`chaos: worker SIGKILLed ${chaos.kills.length}× (restarts ${chaos.kills.map((kill) => `${(kill.restartMs / 1000).toFixed(1)} s`).join(", ")}), Redis connections dropped ${chaos.redisDrops.length}×`);
+  print(
+    `chaos: worker SIGKILLed ${chaos.kills.length}× (restarts ${chaos.kills.map((kill) => `${(kill.restartMs / 1000).toFixed(1)} s`).join(", ")}), Redis connections dropped ${chaos.redisDrops.length}×`,
+  );
   print();
   print(formatFigures(figures));
   const errors = services.unexpectedLogLines();

@@ -14,14 +14,26 @@ try {
   if (createdDatabase) logger.info("created the database");
   if (applied.length) logger.info(`applied ${applied.length} migration(s)`, { applied });
 } catch (error) {
-  logger.error("cannot prepare the database", { databaseUrl: config.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@"), error: (error as Error).message });
+  logger.error("cannot prepare the database", {
+    databaseUrl: config.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@"),
+    error: (error as Error).message,
+  });
   process.exit(1);
 }
 
 // `node --import tsx` runs each role as one process (the tsx CLI would add a wrapper process
 // between us and the service, which signals would have to cross).
 const children: ChildProcess[] = ["api", "worker"].map((role) =>
-  spawn(process.execPath, [...(role === "worker" ? WORKER_NODE_FLAGS : []), "--import", "tsx", fileURLToPath(new URL(`../apps/${role}/src/main.ts`, import.meta.url))], { stdio: "inherit" }),
+  spawn(
+    process.execPath,
+    [
+      ...(role === "worker" ? WORKER_NODE_FLAGS : []),
+      "--import",
+      "tsx",
+      fileURLToPath(new URL(`../apps/${role}/src/main.ts`, import.meta.url)),
+    ],
+    { stdio: "inherit" },
+  ),
 );
 
 let stopping = false;

@@ -28,7 +28,7 @@ export function createApiClient(baseUrl: string) {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new Error(`${method} ${path}: no answer from ${baseUrl} (${(error as Error).message})`);
+      throw new Error(`${method} ${path}: no answer from ${baseUrl} (${(error as Error).message})`, { cause: error });
     }
     const text = await response.text();
     if (!response.ok) throw new ApiError(response.status, `${method} ${path} answered ${response.status}: ${errorMessage(text)}`);

@@ -147,12 +147,21 @@ async function setUp({ api, admin, receiver, secrets, step, show }: Scene): Prom
   step(`admin enables the feature flags PROMOTION_EVENTS and SCAN_EVENTS for ${workspace.name}`);
 
   const createWebhook = (name: string, path: string, eventType: string) =>
-    api.post<Webhook>(`${EVENTS}/createWebhook`, admin, { name, workspace_id: workspace.id, location: receiver.url(path), event_types: [eventType], all_events: false, mutual_secret: secrets.get(path) });
+    api.post<Webhook>(`${EVENTS}/createWebhook`, admin, {
+      name,
+      workspace_id: workspace.id,
+      location: receiver.url(path),
+      event_types: [eventType],
+      all_events: false,
+      mutual_secret: secrets.get(path),
+    });
   const pipelineHook = await createWebhook("deployment-pipeline", PIPELINE_PATH, "PROMOTE");
   const scannerHook = await createWebhook("security-scanner", SCANNER_PATH, "REQUEST_SCAN");
   step("admin registers two webhooks on the local receiver, each with its own mutual secret");
   for (const hook of [pipelineHook, scannerHook]) {
-    show(`webhook ${hook.id} ${hook.name}: ${hook.event_types.join(", ")} → ${hook.location} (status ${hook.status}, has_mutual_secret ${hook.has_mutual_secret})`);
+    show(
+      `webhook ${hook.id} ${hook.name}: ${hook.event_types.join(", ")} → ${hook.location} (status ${hook.status}, has_mutual_secret ${hook.has_mutual_secret})`,
+    );
   }
   return { workspace, scientist, reviewer, pipelineHook, scannerHook };
 }
@@ -160,37 +169,67 @@ async function setUp({ api, admin, receiver, secrets, step, show }: Scene): Prom
 /** Register, request, approve; the pipeline gets PROMOTE and calls back COMPLETE with the forwarding address. */
 async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineHook }: Team): Promise<ModelVersion> {
   const { api, step, show } = scene;
-  const model = (await api.post<{ registered_model: { id: number; name: string } }>(`${REGISTRY}/workspaces/${workspace.name}/registered_models`, scientist, { name: MODEL_NAME, description: "predicts customer churn" })).registered_model;
-  const created = (await api.post<{ model_version: ModelVersion }>(`${REGISTRY}/registered_models/${model.id}/model_versions`, scientist, { version: "v1" })).model_version;
+  const model = (
+    await api.post<{ registered_model: { id: number; name: string } }>(
+      `${REGISTRY}/workspaces/${workspace.name}/registered_models`,
+      scientist,
+      { name: MODEL_NAME, description: "predicts customer churn" },
+    )
+  ).registered_model;
+  const created = (
+    await api.post<{ model_version: ModelVersion }>(`${REGISTRY}/registered_models/${model.id}/model_versions`, scientist, {
+      version: "v1",
+    })
+  ).model_version;
   step(`data scientist registers model ${model.name} (id ${model.id}) and its version ${created.version} (id ${created.id})`);
   show(`model version page: stage ${created.stage}, promotion_status ${created.promotion_status ?? "(none)"}`);
 
-  const requested = await api.post<Activity>(`${STAGE}/createTransition`, scientist, { model_version_id: created.id, desired_stage: "PRODUCTION", comment: "AUC 0.91 on the holdout set" });
-  step(`data scientist requests promotion to PRODUCTION: transition ${requested.transition.id} ${requested.transition.source_stage} → ${requested.transition.desired_stage}, ${requested.transition.state}`);
+  const requested = await api.post<Activity>(`${STAGE}/createTransition`, scientist, {
+    model_version_id: created.id,
+    desired_stage: "PRODUCTION",
+    comment: "AUC 0.91 on the holdout set",
+  });
+  step(
+    `data scientist requests promotion to PRODUCTION: transition ${requested.transition.id} ${requested.transition.source_stage} → ${requested.transition.desired_stage}, ${requested.transition.state}`,
+  );
 
-  const approved = await api.post<Activity>(`${STAGE}/approveTransition`, reviewer, { transition_id: requested.transition.id, comment: "lgtm" });
+  const approved = await api.post<Activity>(`${STAGE}/approveTransition`, reviewer, {
+    transition_id: requested.transition.id,
+    comment: "lgtm",
+  });
   const promoting = await getVersion(api, created.id, scientist);
   step(`reviewer approves transition ${approved.transition.id}: ${approved.transition.state}`);
   show(`model version page: stage ${promoting.stage}, promotion_status ${promoting.promotion_status} ("promotion in progress")`);
-  if (promoting.promotion_status !== "IN_PROGRESS") throw new Error(`expected promotion_status IN_PROGRESS after the approval, got ${promoting.promotion_status}`);
+  if (promoting.promotion_status !== "IN_PROGRESS")
+    throw new Error(`expected promotion_status IN_PROGRESS after the approval, got ${promoting.promotion_status}`);
 
   const delivery = await expectDelivery(scene, pipelineHook, PIPELINE_PATH, "PROMOTE");
   const event = delivery.event.new_entity;
   step(`pipeline: PROMOTE received, signature verified (${deliveryLabel(delivery)})`);
-  show(`${event?.registered_model?.name} ${event?.model_version?.version} → stage ${event?.model_version?.stage}, promotion_status ${event?.model_version?.promotion_status}, approved by ${event?.approved_by?.email}`);
+  show(
+    `${event?.registered_model?.name} ${event?.model_version?.version} → stage ${event?.model_version?.stage}, promotion_status ${event?.model_version?.promotion_status}, approved by ${event?.approved_by?.email}`,
+  );
 
   // The pipeline's call-back, as Verta documents it: redirect_metadata is JSON text.
   const forwardingUrl = `https://serving.example.com/${workspace.name}/${model.name}/${created.version}`;
-  const patched = await api.patch<{ model_version: ModelVersion }>(`${REGISTRY}/registered_models/${model.id}/model_versions/${created.id}`, scientist, {
-    promotion_status: "COMPLETE",
-    redirect_metadata: JSON.stringify({ url: forwardingUrl }),
-  });
-  step(`pipeline deploys it, then calls back: PATCH model version ${created.id} {promotion_status: COMPLETE, redirect_metadata: {"url": "${forwardingUrl}"}}`);
+  const patched = await api.patch<{ model_version: ModelVersion }>(
+    `${REGISTRY}/registered_models/${model.id}/model_versions/${created.id}`,
+    scientist,
+    {
+      promotion_status: "COMPLETE",
+      redirect_metadata: JSON.stringify({ url: forwardingUrl }),
+    },
+  );
+  step(
+    `pipeline deploys it, then calls back: PATCH model version ${created.id} {promotion_status: COMPLETE, redirect_metadata: {"url": "${forwardingUrl}"}}`,
+  );
   show(`answer: promotion_status ${patched.model_version.promotion_status}, forwarding_url ${patched.model_version.forwarding_url}`);
   const done = await getVersion(api, created.id, reviewer);
   show(`model version page: stage ${done.stage}, promotion_status ${done.promotion_status}, forwarding_url ${done.forwarding_url}`);
   if (done.promotion_status !== "COMPLETE" || done.forwarding_url !== forwardingUrl) {
-    throw new Error(`expected COMPLETE at ${forwardingUrl}, the version shows ${done.promotion_status} at ${done.forwarding_url ?? "(no forwarding url)"}`);
+    throw new Error(
+      `expected COMPLETE at ${forwardingUrl}, the version shows ${done.promotion_status} at ${done.forwarding_url ?? "(no forwarding url)"}`,
+    );
   }
   return done;
 }
@@ -198,7 +237,11 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
 /** Request a scan; once the build is ready the scanner gets REQUEST_SCAN and posts `safe`. */
 async function requestScan(scene: Scene, { scientist, reviewer, scannerHook }: Team, versionId: number): Promise<Scan> {
   const { api, timeoutMs, step, show } = scene;
-  const requested = await api.post<{ build_id: number; scan_status: string }>(`${REGISTRY}/model_versions/${versionId}/scan`, scientist, {});
+  const requested = await api.post<{ build_id: number; scan_status: string }>(
+    `${REGISTRY}/model_versions/${versionId}/scan`,
+    scientist,
+    {},
+  );
   step(`data scientist clicks "request scan": build ${requested.build_id}, scan_status ${requested.scan_status}`);
 
   const buildStarted = Date.now();
@@ -215,7 +258,9 @@ async function requestScan(scene: Scene, { scientist, reviewer, scannerHook }: T
   const delivery = await expectDelivery(scene, scannerHook, SCANNER_PATH, "REQUEST_SCAN");
   const event = delivery.event.new_entity;
   step(`scanner: REQUEST_SCAN received, signature verified (${deliveryLabel(delivery)})`);
-  show(`scan ${event?.registered_model?.name} ${event?.model_version?.version}: build ${event?.scan_request?.buildId}, image ${event?.scan_request?.imageUrl}`);
+  show(
+    `scan ${event?.registered_model?.name} ${event?.model_version?.version}: build ${event?.scan_request?.buildId}, image ${event?.scan_request?.imageUrl}`,
+  );
 
   // The scanner's call-back, Verta's example script in shape.
   const buildId = event?.scan_request?.buildId ?? requested.build_id;
@@ -226,7 +271,8 @@ async function requestScan(scene: Scene, { scientist, reviewer, scannerHook }: T
   step(`scanner finds nothing and posts its verdict: PUT build ${buildId} scan {scan_status: scanned, safety_status: safe}`);
   const scan = await api.get<Scan>(`${DEPLOYMENT}/builds/${buildId}/scan`, reviewer);
   show(`model version page: scan_status ${scan.scan_status}, safety_status ${scan.safety_status}, report ${scan.scan_external_status.url}`);
-  if (scan.scan_status !== "scanned" || scan.safety_status !== "safe") throw new Error(`expected scanned/safe, the build shows ${scan.scan_status}/${scan.safety_status}`);
+  if (scan.scan_status !== "scanned" || scan.safety_status !== "safe")
+    throw new Error(`expected scanned/safe, the build shows ${scan.scan_status}/${scan.safety_status}`);
   return scan;
 }
 
@@ -235,7 +281,9 @@ async function showDeliveryLog({ api, admin, timeoutMs, step, show }: Scene, { p
   // The worker records the outcome just after the receiver answers: wait for it, bounded.
   const calls = await waitUntil(
     async () => {
-      const found = await api.post<{ calls: WebhookCall[] }>(`${EVENTS}/findWebhookCall`, admin, { webhook_ids: [pipelineHook.id, scannerHook.id] });
+      const found = await api.post<{ calls: WebhookCall[] }>(`${EVENTS}/findWebhookCall`, admin, {
+        webhook_ids: [pipelineHook.id, scannerHook.id],
+      });
       return found.calls.length >= 2 && found.calls.every((call) => call.status === "SUCCESS") ? found.calls : undefined;
     },
     { what: "both webhook calls to be recorded as SUCCESS", timeoutMs },
@@ -243,7 +291,9 @@ async function showDeliveryLog({ api, admin, timeoutMs, step, show }: Scene, { p
   step("admin looks at the delivery log (findWebhookCall)");
   for (const call of [...calls].reverse()) {
     const hook = call.webhook_id === pipelineHook.id ? pipelineHook : scannerHook;
-    show(`call ${call.id} → ${hook.name}: ${call.status} after ${call.attempts} attempt(s), HTTP ${call.response?.status_code}, event ${call.event_uuid}`);
+    show(
+      `call ${call.id} → ${hook.name}: ${call.status} after ${call.attempts} attempt(s), HTTP ${call.response?.status_code}, event ${call.event_uuid}`,
+    );
   }
 }
 
@@ -268,7 +318,10 @@ async function describeCalls(api: ApiClient, admin: Caller, hook: Webhook): Prom
     const { calls } = await api.post<{ calls: WebhookCall[] }>(`${EVENTS}/findWebhookCall`, admin, { webhook_ids: [hook.id] });
     if (calls.length === 0) return `the service recorded no call to webhook ${hook.name}: is its worker running?`;
     return calls
-      .map((call) => `call ${call.id} to ${hook.name}: ${call.status} after ${call.attempts} attempt(s), last answer ${call.response?.status_code ?? "none"}${call.response?.error ? ` (${call.response.error})` : ""}`)
+      .map(
+        (call) =>
+          `call ${call.id} to ${hook.name}: ${call.status} after ${call.attempts} attempt(s), last answer ${call.response?.status_code ?? "none"}${call.response?.error ? ` (${call.response.error})` : ""}`,
+      )
       .join("\n");
   } catch (error) {
     return `(could not read the delivery log: ${(error as Error).message})`;

@@ -17,7 +17,9 @@ const eventSchema = z.object({
   new_entity: z
     .object({
       registered_model: z.object({ id: z.number(), name: z.string() }).optional(),
-      model_version: z.object({ id: z.number(), version: z.string(), stage: z.string().optional(), promotion_status: z.string().nullable().optional() }).optional(),
+      model_version: z
+        .object({ id: z.number(), version: z.string(), stage: z.string().optional(), promotion_status: z.string().nullable().optional() })
+        .optional(),
       approved_by: z.object({ email: z.string() }).optional(),
       scan_request: z.object({ buildId: z.number(), imageUrl: z.string() }).optional(),
     })
@@ -66,7 +68,9 @@ export class DemoReceiver {
     return waitUntil(
       () => {
         if (this.failure) throw new Error(this.failure);
-        const delivery = this.deliveries.find((candidate) => candidate.path === path && candidate.event.event_type === eventType && !this.taken.has(candidate));
+        const delivery = this.deliveries.find(
+          (candidate) => candidate.path === path && candidate.event.event_type === eventType && !this.taken.has(candidate),
+        );
         if (delivery) this.taken.add(delivery);
         return delivery;
       },

@@ -32,7 +32,10 @@ export async function probe(baseUrl: string): Promise<Probe> {
  */
 export function launchService(port: number, env: Record<string, string>): DemoService {
   const entry = fileURLToPath(new URL("../start.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
@@ -43,7 +46,12 @@ export function launchService(port: number, env: Record<string, string>): DemoSe
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return {
     baseUrl: `http://127.0.0.1:${port}`,
-    started: { port, output: () => lines.join("\n"), hasExited: () => child.exitCode !== null || child.signalCode !== null, stop: () => stop(child, exited) },
+    started: {
+      port,
+      output: () => lines.join("\n"),
+      hasExited: () => child.exitCode !== null || child.signalCode !== null,
+      stop: () => stop(child, exited),
+    },
   };
 }
 

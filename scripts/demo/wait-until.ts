@@ -2,7 +2,10 @@
  * Polls `check` until it returns a value (not undefined); bounded. An error thrown by `check`
  * ends the wait at once: it means the thing waited for can no longer happen.
  */
-export async function waitUntil<T>(check: () => Promise<T | undefined> | T | undefined, options: { what: string; timeoutMs: number; intervalMs?: number }): Promise<T> {
+export async function waitUntil<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  options: { what: string; timeoutMs: number; intervalMs?: number },
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const value = await check();

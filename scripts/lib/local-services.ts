@@ -66,7 +66,9 @@ export async function privateRedis(): Promise<PrivateRedis> {
     async start() {
       // Already running: a second server would fail to bind and orphan the first one.
       if (child && child.exitCode === null && child.signalCode === null) return;
-      child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+      child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+        stdio: "ignore",
+      });
       for (let tries = 0; tries < 100; tries++) {
         if (await canConnect(port)) return;
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -17,7 +17,11 @@ export class SoakApi {
   async post(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "grpc-metadata-email": this.admin.email, "grpc-metadata-developer_key": this.admin.key },
+      headers: {
+        "content-type": "application/json",
+        "grpc-metadata-email": this.admin.email,
+        "grpc-metadata-developer_key": this.admin.key,
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

@@ -58,7 +58,11 @@ export async function readSnapshot(client: pg.Client): Promise<Snapshot> {
   return {
     events: new Map(events.rows.map((row) => [row.uuid, row.fanned])),
     calls: calls.rows.map((row) => ({ webhookId: row.webhook_id, eventUuid: row.uuid, status: row.status, attempts: row.attempts })),
-    attempts: attempts.rows.map((row) => ({ webhookId: row.webhook_id, attempts: Number(row.attempts), maxDurationMs: row.max_duration_ms })),
+    attempts: attempts.rows.map((row) => ({
+      webhookId: row.webhook_id,
+      attempts: Number(row.attempts),
+      maxDurationMs: row.max_duration_ms,
+    })),
     noAnswers: noAnswers.rows.map((row) => ({ webhookId: row.webhook_id, error: row.error ?? "(none)", count: Number(row.count) })),
   };
 }
@@ -242,7 +246,9 @@ export function computeFigures(input: FigureInput): Figures {
         figures.exhausted += 1;
       } else {
         failedWithoutCause += 1;
-        example(`${webhook.name}: call of ${event.uuid} FAILURE after ${call.attempts} attempts, the receiver refused only ${seen?.refused ?? 0}`);
+        example(
+          `${webhook.name}: call of ${event.uuid} FAILURE after ${call.attempts} attempts, the receiver refused only ${seen?.refused ?? 0}`,
+        );
       }
     }
     callsExpected += figures.expected;
@@ -251,9 +257,15 @@ export function computeFigures(input: FigureInput): Figures {
 
   const stuckEvents = [...snapshot.events.values()].filter((fanned) => !fanned).length;
   const stuckCalls = snapshot.calls.filter((call) => call.status !== "SUCCESS" && call.status !== "FAILURE");
-  for (const call of stuckCalls.slice(0, 5)) example(`stuck: call of ${call.eventUuid} to webhook ${call.webhookId} is ${call.status} after ${call.attempts} attempts`);
+  for (const call of stuckCalls.slice(0, 5))
+    example(`stuck: call of ${call.eventUuid} to webhook ${call.webhookId} is ${call.status} after ${call.attempts} attempts`);
   const hanging = new Set(webhooks.filter((webhook) => webhook.behaviour === "hanging").map((webhook) => webhook.id));
-  const firstReceipt = { baseline: latency(phases.baseline), isolation: latency(phases.isolation), chaos: latency(phases.chaos), all: latency(allFirst) };
+  const firstReceipt = {
+    baseline: latency(phases.baseline),
+    isolation: latency(phases.isolation),
+    chaos: latency(phases.chaos),
+    all: latency(allFirst),
+  };
   const reasons = new Map<string, number>();
   for (const event of notAccepted) {
     const reason = event.status ? `HTTP ${event.status} ${event.error ?? ""}`.trim() : (event.error ?? "no answer");
@@ -275,7 +287,10 @@ export function computeFigures(input: FigureInput): Figures {
     exhausted: receivers.reduce((sum, receiver) => sum + receiver.exhausted, 0),
     duplicates: receivers.reduce((sum, receiver) => sum + receiver.duplicates, 0),
     maxAttemptMs: Math.max(0, ...snapshot.attempts.map((row) => row.maxDurationMs)),
-    maxAttemptMsExcludingHanging: Math.max(0, ...snapshot.attempts.filter((row) => !hanging.has(row.webhookId)).map((row) => row.maxDurationMs)),
+    maxAttemptMsExcludingHanging: Math.max(
+      0,
+      ...snapshot.attempts.filter((row) => !hanging.has(row.webhookId)).map((row) => row.maxDurationMs),
+    ),
     firstReceipt,
     delivered: latency(delivered),
     isolationRatio: firstReceipt.baseline.p99 > 0 ? firstReceipt.isolation.p99 / firstReceipt.baseline.p99 : Number.NaN,

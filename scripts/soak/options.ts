@@ -38,7 +38,8 @@ export class UsageError extends Error {}
 
 function number(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 

@@ -76,7 +76,12 @@ export class SoakServices {
     this.api = startProcess("apps/api/src/main.ts", serviceEnv(this.env, { PORT: String(port) }));
     this.apiUrl = `http://127.0.0.1:${port}`;
     const api = this.api;
-    await poll(async () => api.child.exitCode === null && (await answers(`${this.apiUrl}/readyz`)), 60_000, `the API's /readyz\n${api.output()}`, () => this.aborted || api.child.exitCode !== null);
+    await poll(
+      async () => api.child.exitCode === null && (await answers(`${this.apiUrl}/readyz`)),
+      60_000,
+      `the API's /readyz\n${api.output()}`,
+      () => this.aborted || api.child.exitCode !== null,
+    );
     return { process: api, startMs: Date.now() - started };
   }
 
@@ -87,7 +92,12 @@ export class SoakServices {
     const worker = startProcess("apps/worker/src/main.ts", serviceEnv(this.env, { WORKER_METRICS_PORT: String(port) }));
     this.worker = worker;
     this.workers.push(worker);
-    await poll(() => answers(`http://127.0.0.1:${port}/metrics`), 60_000, `the worker to start\n${worker.output()}`, () => this.aborted || worker.child.exitCode !== null);
+    await poll(
+      () => answers(`http://127.0.0.1:${port}/metrics`),
+      60_000,
+      `the worker to start\n${worker.output()}`,
+      () => this.aborted || worker.child.exitCode !== null,
+    );
     if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}:\n${worker.output()}`);
     return { process: worker, startMs: Date.now() - started };
   }

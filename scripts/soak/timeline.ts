@@ -23,7 +23,8 @@ export function planTimeline(durationS: number, killEveryS: number): Timeline {
   const chaosMs = endMs - chaosStartMs;
   const killEveryMs = killEveryS * 1000;
   const killsAtMs: number[] = [];
-  for (let at = chaosStartMs + killEveryMs / 2; at <= endMs - QUIET_END_MS && killsAtMs.length < 10_000; at += killEveryMs) killsAtMs.push(at);
+  for (let at = chaosStartMs + killEveryMs / 2; at <= endMs - QUIET_END_MS && killsAtMs.length < 10_000; at += killEveryMs)
+    killsAtMs.push(at);
   // At least one kill, however short the chaos phase.
   if (killsAtMs.length === 0) killsAtMs.push(chaosStartMs + Math.round(chaosMs / 3));
   const afterFirstKill = killsAtMs[0]! + killEveryMs / 2;

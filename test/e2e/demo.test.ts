@@ -19,10 +19,19 @@ it("plays both flows end to end, verifying every signature, and stops the servic
   const url = `http://127.0.0.1:${port}`;
   demo = startProcess(
     "scripts/demo.ts",
-    testEnv({ MODELHOOKS_URL: url, DATABASE_URL: databaseUrl(database), QUEUE_PREFIX: `mhtest-${runId()}-demo-${process.pid}`, LOG_LEVEL: "info" }),
+    testEnv({
+      MODELHOOKS_URL: url,
+      DATABASE_URL: databaseUrl(database),
+      QUEUE_PREFIX: `mhtest-${runId()}-demo-${process.pid}`,
+      LOG_LEVEL: "info",
+    }),
   );
   const running = demo;
-  const code = await waitFor(() => running.child.exitCode ?? (running.child.signalCode ? -1 : undefined), { timeoutMs: 150_000, intervalMs: 200, what: "the demo to finish" });
+  const code = await waitFor(() => running.child.exitCode ?? (running.child.signalCode ? -1 : undefined), {
+    timeoutMs: 150_000,
+    intervalMs: 200,
+    what: "the demo to finish",
+  });
   const output = running.output();
   expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining("✓ demo complete") });
 

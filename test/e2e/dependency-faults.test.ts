@@ -29,10 +29,22 @@ describe("PostgreSQL unreachable", () => {
 
   it("answers 503 with a clear error, fails /readyz, and the worker resumes its jobs when it is back", async () => {
     const workspace = await h.createWorkspace();
-    await h.post(`${EVENTS}/createWebhook`, { name: "db-down", location: receiver.url("/db-down"), all_events: true, workspace_id: workspace.id }).expect(200);
+    await h
+      .post(`${EVENTS}/createWebhook`, {
+        name: "db-down",
+        location: receiver.url("/db-down"),
+        all_events: true,
+        workspace_id: workspace.id,
+      })
+      .expect(200);
 
     await proxy.cut();
-    const refused = await h.post(`${EVENTS}/createEvent`, { event_uuid: "db-down-api", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" });
+    const refused = await h.post(`${EVENTS}/createEvent`, {
+      event_uuid: "db-down-api",
+      event_type: "CREATE",
+      workspace_id: workspace.id,
+      resource_type: "BUILD",
+    });
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({ code: "unavailable", message: expect.stringMatching(/database/) });
     expect(JSON.stringify(refused.body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
@@ -41,17 +53,28 @@ describe("PostgreSQL unreachable", () => {
     expect(ready.body.checks).toMatchObject({ postgres: expect.stringMatching(/^unreachable/), redis: "ok" });
 
     // A platform service publishes straight to Redis meanwhile: the worker cannot record it yet.
-    await publishEvent(h.api.queues, { event_uuid: "db-down-published", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" });
+    await publishEvent(h.api.queues, {
+      event_uuid: "db-down-published",
+      event_type: "CREATE",
+      workspace_id: workspace.id,
+      resource_type: "BUILD",
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(receiver.received("/db-down")).toHaveLength(0);
 
     await proxy.restore();
     await waitFor(async () => (await h.request.get("/readyz")).status === 200, { what: "readyz back" });
-    await waitFor(() => receiver.received("/db-down").some((request) => request.json.event_uuid === "db-down-published"), { timeoutMs: 40_000, what: "the published event delivered after the database returned" });
-    const call = await waitFor(async () => {
-      const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "db-down-published" } } });
-      return found?.status === "SUCCESS" && found;
-    }, { what: "call SUCCESS" });
+    await waitFor(() => receiver.received("/db-down").some((request) => request.json.event_uuid === "db-down-published"), {
+      timeoutMs: 40_000,
+      what: "the published event delivered after the database returned",
+    });
+    const call = await waitFor(
+      async () => {
+        const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "db-down-published" } } });
+        return found?.status === "SUCCESS" && found;
+      },
+      { what: "call SUCCESS" },
+    );
     expect(call.attempts).toBe(1);
   });
 });
@@ -72,19 +95,36 @@ describe("Redis restarted during deliveries", () => {
   it("loses nothing: every call ends SUCCESS even though Redis came back empty", async () => {
     const workspace = await h.createWorkspace();
     receiver.on("/redis-restart", () => ({ status: 200, delayMs: 100 }));
-    await h.post(`${EVENTS}/createWebhook`, { name: "redis-restart", location: receiver.url("/redis-restart"), all_events: true, workspace_id: workspace.id }).expect(200);
+    await h
+      .post(`${EVENTS}/createWebhook`, {
+        name: "redis-restart",
+        location: receiver.url("/redis-restart"),
+        all_events: true,
+        workspace_id: workspace.id,
+      })
+      .expect(200);
     const total = 30;
     for (let index = 0; index < total; index++) {
-      await h.post(`${EVENTS}/createEvent`, { event_uuid: `redis-restart-${index}`, event_type: "UPDATE", workspace_id: workspace.id, resource_type: "MODEL_VERSION" }).expect(202);
+      await h
+        .post(`${EVENTS}/createEvent`, {
+          event_uuid: `redis-restart-${index}`,
+          event_type: "UPDATE",
+          workspace_id: workspace.id,
+          resource_type: "MODEL_VERSION",
+        })
+        .expect(202);
     }
     await waitFor(() => receiver.received("/redis-restart").length >= 3, { what: "first deliveries" });
     await redis.stop(); // no persistence: queued and delayed jobs are gone with it
     await new Promise((resolve) => setTimeout(resolve, 500));
     await redis.start();
-    await waitFor(async () => (await h.api.db.webhookCall.count({ where: { status: "SUCCESS", webhook: { workspaceId: workspace.id } } })) === total, {
-      timeoutMs: 45_000,
-      what: `all ${total} calls SUCCESS`,
-    });
+    await waitFor(
+      async () => (await h.api.db.webhookCall.count({ where: { status: "SUCCESS", webhook: { workspaceId: workspace.id } } })) === total,
+      {
+        timeoutMs: 45_000,
+        what: `all ${total} calls SUCCESS`,
+      },
+    );
     expect(await h.api.db.webhookCall.count({ where: { webhook: { workspaceId: workspace.id } } })).toBe(total);
     expect(new Set(receiver.received("/redis-restart").map((request) => request.json.event_uuid)).size).toBe(total);
   });

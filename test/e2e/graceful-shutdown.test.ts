@@ -25,7 +25,13 @@ afterAll(async () => {
 function startWorker(env: Record<string, string> = {}): ServiceProcess {
   const worker = startProcess(
     "apps/worker/src/main.ts",
-    testEnv({ DATABASE_URL: h.config.DATABASE_URL, QUEUE_PREFIX: h.config.QUEUE_PREFIX, DELIVERY_TIMEOUT_MS: "8000", LOG_LEVEL: "info", ...env }),
+    testEnv({
+      DATABASE_URL: h.config.DATABASE_URL,
+      QUEUE_PREFIX: h.config.QUEUE_PREFIX,
+      DELIVERY_TIMEOUT_MS: "8000",
+      LOG_LEVEL: "info",
+      ...env,
+    }),
   );
   workers.push(worker);
   return worker;
@@ -45,9 +51,18 @@ async function exitCode(worker: ServiceProcess, withinMs: number): Promise<numbe
 
 async function sendEvent(path: string): Promise<string> {
   const workspace = await h.createWorkspace();
-  await h.post(`${EVENTS}/createWebhook`, { workspace_id: workspace.id, name: `shutdown${path}`, location: receiver.url(path), all_events: true }).expect(200);
+  await h
+    .post(`${EVENTS}/createWebhook`, {
+      workspace_id: workspace.id,
+      name: `shutdown${path}`,
+      location: receiver.url(path),
+      all_events: true,
+    })
+    .expect(200);
   const uuid = `shutdown-${Date.now()}-${++eventCounter}`;
-  await h.post(`${EVENTS}/createEvent`, { event_uuid: uuid, event_type: "UPDATE", workspace_id: workspace.id, resource_type: "MODEL_VERSION" }).expect(202);
+  await h
+    .post(`${EVENTS}/createEvent`, { event_uuid: uuid, event_type: "UPDATE", workspace_id: workspace.id, resource_type: "MODEL_VERSION" })
+    .expect(202);
   return uuid;
 }
 
@@ -67,7 +82,10 @@ describe("SIGTERM", () => {
     receiver.on(path, () => ({ status: 200, body: "worth the wait", delayMs: 2000 }));
     const uuid = await sendEvent(path);
     const worker = startWorker({ SHUTDOWN_TIMEOUT_MS: "10000" });
-    const [request] = await waitFor(() => receiver.received(path).length > 0 && receiver.received(path), { timeoutMs: 30_000, what: "the delivery to reach the receiver" });
+    const [request] = await waitFor(() => receiver.received(path).length > 0 && receiver.received(path), {
+      timeoutMs: 30_000,
+      what: "the delivery to reach the receiver",
+    });
 
     worker.child.kill("SIGTERM");
     const code = await exitCode(worker, 15_000);
@@ -92,7 +110,9 @@ describe("SIGTERM", () => {
   it("exits 0 at the deadline when a delivery outlasts it, and the cut-off call is delivered by the next worker", async () => {
     const path = "/answers-in-5s";
     // The first request outlasts the 1 s deadline; a retry is answered at once.
-    receiver.on(path, (_request, index) => (index === 0 ? { status: 200, body: "too late", delayMs: 5000 } : { status: 200, body: "second try" }));
+    receiver.on(path, (_request, index) =>
+      index === 0 ? { status: 200, body: "too late", delayMs: 5000 } : { status: 200, body: "second try" },
+    );
     const uuid = await sendEvent(path);
     const first = startWorker({ SHUTDOWN_TIMEOUT_MS: "1000" });
     await waitFor(() => receiver.received(path).length > 0, { timeoutMs: 30_000, what: "the delivery to reach the receiver" });
@@ -114,10 +134,13 @@ describe("SIGTERM", () => {
     expect(cutOff?.status).not.toBe("FAILURE");
 
     startWorker();
-    const delivered = await waitFor(async () => {
-      const call = await callOf(uuid);
-      return call?.status === "SUCCESS" && call;
-    }, { timeoutMs: 30_000, what: "the cut-off call to be delivered by the next worker" });
+    const delivered = await waitFor(
+      async () => {
+        const call = await callOf(uuid);
+        return call?.status === "SUCCESS" && call;
+      },
+      { timeoutMs: 30_000, what: "the cut-off call to be delivered by the next worker" },
+    );
     expect(delivered.response).toMatchObject({ status_code: 200 });
     // At-least-once: the receiver saw it twice (or more), always as the same event.
     const received = receiver.received(path);

@@ -24,7 +24,16 @@ it("creates and migrates the database, serves the API, delivers an event, and st
   const port = await freePort();
   const workerMetricsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  service = startProcess("scripts/start.ts", testEnv({ PORT: String(port), DATABASE_URL: databaseUrl(database), QUEUE_PREFIX: `mhtest-${runId()}-start-${process.pid}`, LOG_LEVEL: "info", WORKER_METRICS_PORT: String(workerMetricsPort) }));
+  service = startProcess(
+    "scripts/start.ts",
+    testEnv({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl(database),
+      QUEUE_PREFIX: `mhtest-${runId()}-start-${process.pid}`,
+      LOG_LEVEL: "info",
+      WORKER_METRICS_PORT: String(workerMetricsPort),
+    }),
+  );
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok, { timeoutMs: 60_000, what: `readyz on ${port}\n${service.output()}` });
 
   const headers = { "content-type": "application/json", "grpc-metadata-email": ADMIN.email, "grpc-metadata-developer_key": ADMIN.key };
@@ -38,7 +47,12 @@ it("creates and migrates the database, serves the API, delivers an event, and st
   const accepted = await fetch(`${base}/api/v1/uac-proxy/events/createEvent`, {
     method: "POST",
     headers,
-    body: JSON.stringify({ event_uuid: "npm-start-e2e", event_type: "CREATE", workspace_id: webhook.workspace_id, resource_type: "REGISTERED_MODEL" }),
+    body: JSON.stringify({
+      event_uuid: "npm-start-e2e",
+      event_type: "CREATE",
+      workspace_id: webhook.workspace_id,
+      resource_type: "REGISTERED_MODEL",
+    }),
   });
   expect(accepted.status).toBe(202);
   await waitFor(() => receiver.received("/e2e").length === 1, { timeoutMs: 30_000, what: "delivery through the real processes" });
@@ -46,10 +60,13 @@ it("creates and migrates the database, serves the API, delivers an event, and st
   expect(service.output()).toMatch(/API listening on http:\/\/127\.0\.0\.1:\d+/);
 
   // The worker's own /metrics carries the delivery series; the API's carries calls by status.
-  const workerMetrics = await waitFor(async () => {
-    const text = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
-    return /modelhooks_delivery_attempts_total\{[^}]*outcome="success"[^}]*\} 1/.test(text) && text;
-  }, { what: "worker metrics" });
+  const workerMetrics = await waitFor(
+    async () => {
+      const text = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
+      return /modelhooks_delivery_attempts_total\{[^}]*outcome="success"[^}]*\} 1/.test(text) && text;
+    },
+    { what: "worker metrics" },
+  );
   expect(workerMetrics).toMatch(/modelhooks_delivery_attempt_duration_seconds_count\{[^}]*\} 1/);
   const apiMetrics = await (await fetch(`${base}/metrics`)).text();
   expect(apiMetrics).toMatch(/modelhooks_webhook_calls\{[^}]*status="SUCCESS"[^}]*\} 1/);

@@ -23,11 +23,18 @@ afterAll(async () => {
 
 it("accepts createEvent while Redis is down and delivers it once Redis is back", async () => {
   const workspace = await h.createWorkspace();
-  await h.post(`${EVENTS}/createWebhook`, { name: "outbox", location: receiver.url("/outbox"), all_events: true, workspace_id: workspace.id }).expect(200);
+  await h
+    .post(`${EVENTS}/createWebhook`, { name: "outbox", location: receiver.url("/outbox"), all_events: true, workspace_id: workspace.id })
+    .expect(200);
 
   await redis.stop();
   const started = Date.now();
-  const accepted = await h.post(`${EVENTS}/createEvent`, { event_uuid: "while-redis-down", event_type: "CREATE", workspace_id: workspace.id, resource_type: "REGISTERED_MODEL" });
+  const accepted = await h.post(`${EVENTS}/createEvent`, {
+    event_uuid: "while-redis-down",
+    event_type: "CREATE",
+    workspace_id: workspace.id,
+    resource_type: "REGISTERED_MODEL",
+  });
   expect(accepted.status).toBe(202);
   expect(Date.now() - started).toBeLessThan(5000); // the producer fails fast instead of hanging
   const recorded = await h.api.db.event.findUniqueOrThrow({ where: { uuid: "while-redis-down" } });
@@ -38,10 +45,13 @@ it("accepts createEvent while Redis is down and delivers it once Redis is back",
   // A fresh, empty Redis: nothing survived, so only the outbox relay can bring the event back.
   await redis.start();
   await waitFor(() => receiver.received("/outbox").length > 0, { timeoutMs: 30_000, what: "delivery after Redis returned" });
-  const call = await waitFor(async () => {
-    const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "while-redis-down" } } });
-    return found?.status === "SUCCESS" && found;
-  }, { what: "call marked SUCCESS" });
+  const call = await waitFor(
+    async () => {
+      const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "while-redis-down" } } });
+      return found?.status === "SUCCESS" && found;
+    },
+    { what: "call marked SUCCESS" },
+  );
   expect(call.attempts).toBe(1);
   expect(receiver.received("/outbox")[0]?.json.event_uuid).toBe("while-redis-down");
 });

@@ -40,7 +40,15 @@ function runSoak(args: string[]): Promise<{ code: number | null; output: string 
 interface SoakReport {
   passed: boolean;
   chaos: { kills: unknown[]; redisDrops: unknown[] };
-  figures: { eventsAccepted: number; eventsNotAccepted: number; callsExpected: number; lost: number; stuck: number; success: number; exhausted: number };
+  figures: {
+    eventsAccepted: number;
+    eventsNotAccepted: number;
+    callsExpected: number;
+    lost: number;
+    stuck: number;
+    success: number;
+    exhausted: number;
+  };
 }
 
 it(

@@ -19,7 +19,10 @@ afterAll(async () => {
 });
 
 function startWorker(): ServiceProcess {
-  const worker = startProcess("apps/worker/src/main.ts", testEnv({ DATABASE_URL: h.config.DATABASE_URL, QUEUE_PREFIX: h.config.QUEUE_PREFIX, LOG_LEVEL: "warn" }));
+  const worker = startProcess(
+    "apps/worker/src/main.ts",
+    testEnv({ DATABASE_URL: h.config.DATABASE_URL, QUEUE_PREFIX: h.config.QUEUE_PREFIX, LOG_LEVEL: "warn" }),
+  );
   workers.push(worker);
   return worker;
 }
@@ -28,10 +31,19 @@ it("loses no delivery when the worker is killed with SIGKILL mid-delivery", asyn
   const workspace = await h.createWorkspace();
   // Slow answers keep deliveries in flight when the kill lands.
   receiver.on("/slow", () => ({ status: 200, delayMs: 200 }));
-  await h.post(`${EVENTS}/createWebhook`, { name: "slow", location: receiver.url("/slow"), all_events: true, workspace_id: workspace.id }).expect(200);
+  await h
+    .post(`${EVENTS}/createWebhook`, { name: "slow", location: receiver.url("/slow"), all_events: true, workspace_id: workspace.id })
+    .expect(200);
   const total = 40;
   for (let index = 0; index < total; index++) {
-    await h.post(`${EVENTS}/createEvent`, { event_uuid: `crash-${index}`, event_type: "UPDATE", workspace_id: workspace.id, resource_type: "MODEL_VERSION" }).expect(202);
+    await h
+      .post(`${EVENTS}/createEvent`, {
+        event_uuid: `crash-${index}`,
+        event_type: "UPDATE",
+        workspace_id: workspace.id,
+        resource_type: "MODEL_VERSION",
+      })
+      .expect(202);
   }
 
   const first = startWorker();
@@ -42,10 +54,13 @@ it("loses no delivery when the worker is killed with SIGKILL mid-delivery", asyn
   expect(deliveredBeforeKill).toBeLessThan(total);
 
   startWorker();
-  await waitFor(async () => (await h.api.db.webhookCall.count({ where: { status: "SUCCESS", webhook: { workspaceId: workspace.id } } })) === total, {
-    timeoutMs: 45_000,
-    what: `all ${total} calls SUCCESS`,
-  });
+  await waitFor(
+    async () => (await h.api.db.webhookCall.count({ where: { status: "SUCCESS", webhook: { workspaceId: workspace.id } } })) === total,
+    {
+      timeoutMs: 45_000,
+      what: `all ${total} calls SUCCESS`,
+    },
+  );
   const calls = await h.api.db.webhookCall.findMany({ where: { webhook: { workspaceId: workspace.id } } });
   expect(calls).toHaveLength(total);
   const receivedUuids = new Set(receiver.received("/slow").map((request) => request.json.event_uuid as string));

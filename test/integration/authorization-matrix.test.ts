@@ -46,7 +46,8 @@ const SEARCH_ROUTES: Record<string, { outsider: Expectation["check"]; member: Ex
   },
   "POST /findWebhookCall": {
     outsider: (body) => expect(body).toEqual({ calls: [], total_records: 0 }),
-    member: (body, fx) => expect({ ids: body.calls.map((call: { id: number }) => call.id), total: body.total_records }).toEqual({ ids: [fx.callId], total: 1 }),
+    member: (body, fx) =>
+      expect({ ids: body.calls.map((call: { id: number }) => call.id), total: body.total_records }).toEqual({ ids: [fx.callId], total: 1 }),
   },
 };
 
@@ -60,7 +61,10 @@ function expected(route: RouteDef, key: string, kind: CallerKind): Expectation {
       if (route.access === "admin") return { status: 403, check: (body) => expect(body.error.code).toBe("permission_denied") };
       if (SEARCH_ROUTES[key]) return { status: 200, check: SEARCH_ROUTES[key].outsider };
       // A resource-level 404 ("… not found"), not the router's "no route" 404.
-      return { status: 404, check: (body) => expect(body.error).toMatchObject({ code: "not_found", message: expect.stringMatching(/not found$/) }) };
+      return {
+        status: 404,
+        check: (body) => expect(body.error).toMatchObject({ code: "not_found", message: expect.stringMatching(/not found$/) }),
+      };
     case "member":
       if (route.access === "admin") return { status: 403, check: (body) => expect(body.error.code).toBe("permission_denied") };
       return success;
@@ -97,7 +101,11 @@ describe("the route table and ROUTE_INPUTS agree", () => {
     expect(Object.keys(ROUTE_INPUTS).filter((key) => !keys.includes(key))).toEqual([]);
     // One key per route: were two groups to share a method and path, the key would need the group.
     expect(keys.filter((key, index) => keys.indexOf(key) !== index)).toEqual([]);
-    const fx = { workspace: { id: 1, name: "w" }, member: { id: 1, email: "m", key: "k" }, author: { id: 2, email: "a", key: "k" } } as unknown as RouteFixture;
+    const fx = {
+      workspace: { id: 1, name: "w" },
+      member: { id: 1, email: "m", key: "k" },
+      author: { id: 2, email: "a", key: "k" },
+    } as unknown as RouteFixture;
     for (const { route, key } of tableRoutes) {
       const input = ROUTE_INPUTS[key]?.(fx);
       expect({ key, params: Object.keys(input?.params ?? {}).sort() }).toEqual({ key, params: pathParams(route.path).sort() });
@@ -111,7 +119,15 @@ describe("the route table and ROUTE_INPUTS agree", () => {
   });
 });
 
-const matrix = tableRoutes.flatMap(({ group, prefixes, route, key }) => prefixes.map((prefix) => ({ group, prefix, route, key, title: `${route.method.toUpperCase()} ${prefix}${route.path} (${route.access})` })));
+const matrix = tableRoutes.flatMap(({ group, prefixes, route, key }) =>
+  prefixes.map((prefix) => ({
+    group,
+    prefix,
+    route,
+    key,
+    title: `${route.method.toUpperCase()} ${prefix}${route.path} (${route.access})`,
+  })),
+);
 
 describe.each(matrix)("$title", ({ prefix, route, key }) => {
   it.each(CALLER_KINDS)("%s", async (kind) => {

@@ -59,7 +59,11 @@ const ROUTES = {
   "deleteWebhook (DELETE)": route("delete", `${EVENTS}/deleteWebhook`, (x) => ({ ids: [x.otherWebhookId] })),
   "admin createWorkspace": route("post", "/api/v1/admin/workspaces", () => ({ name: "fresh-workspace" })),
   "admin createUser": route("post", "/api/v1/admin/users", (x) => ({ email: "fresh@example.test", workspace_ids: [x.workspaceId] })),
-  "admin setFeatureFlag": route("put", (x) => `/api/v1/admin/workspaces/${x.workspaceId}/feature-flags/PROMOTION_EVENTS`, () => ({ enabled: true })),
+  "admin setFeatureFlag": route(
+    "put",
+    (x) => `/api/v1/admin/workspaces/${x.workspaceId}/feature-flags/PROMOTION_EVENTS`,
+    () => ({ enabled: true }),
+  ),
 } satisfies Record<string, Route>;
 
 type RouteName = keyof typeof ROUTES;
@@ -120,7 +124,12 @@ function locationCases(name: RouteName, field: string): BadCase[] {
     ["a URL over 2048 characters", LONG_LOCATION],
     ["a number", 42],
     ["null", null],
-  ].map(([label, value]) => ({ route: name, name: `${field}: ${String(label)}`, body: changed(name, { [field]: value }), fields: [field] }));
+  ].map(([label, value]) => ({
+    route: name,
+    name: `${field}: ${String(label)}`,
+    body: changed(name, { [field]: value }),
+    fields: [field],
+  }));
 }
 
 const specificCases: BadCase[] = [
@@ -132,19 +141,79 @@ const specificCases: BadCase[] = [
   { route: "createWebhook", name: "blank name", body: changed("createWebhook", { name: "   " }), fields: ["name"] },
   { route: "createWebhook", name: "name of 256 characters", body: changed("createWebhook", { name: "n".repeat(256) }), fields: ["name"] },
   { route: "createWebhook", name: "numeric name", body: changed("createWebhook", { name: 123 }), fields: ["name"] },
-  { route: "createWebhook", name: "workspace_id not numeric", body: changed("createWebhook", { workspace_id: "abc" }), fields: ["workspace_id"] },
+  {
+    route: "createWebhook",
+    name: "workspace_id not numeric",
+    body: changed("createWebhook", { workspace_id: "abc" }),
+    fields: ["workspace_id"],
+  },
   { route: "createWebhook", name: "negative workspace_id", body: changed("createWebhook", { workspace_id: -1 }), fields: ["workspace_id"] },
-  { route: "createWebhook", name: "fractional workspace_id", body: changed("createWebhook", { workspace_id: 1.5 }), fields: ["workspace_id"] },
-  { route: "createWebhook", name: "all_events as a string", body: changed("createWebhook", { all_events: "true" }), fields: ["all_events"] },
-  { route: "createWebhook", name: "event_types as a string", body: changed("createWebhook", { event_types: "CREATE" }), fields: ["event_types"] },
-  { route: "createWebhook", name: "unknown event type", body: changed("createWebhook", { all_events: false, event_types: ["CREATE", "ARCHIVE"] }), fields: ["event_types"] },
-  { route: "createWebhook", name: "lower-case event type", body: changed("createWebhook", { all_events: false, event_types: ["create"] }), fields: ["event_types"] },
-  { route: "createWebhook", name: "unknown resource type", body: changed("createWebhook", { resource_types: ["DATASET"] }), fields: ["resource_types"] },
-  { route: "createWebhook", name: "resource_types as a string", body: changed("createWebhook", { resource_types: "BUILD" }), fields: ["resource_types"] },
-  { route: "createWebhook", name: "empty event_types with all_events false", body: changed("createWebhook", { all_events: false, event_types: [] }), fields: ["event_types"] },
-  { route: "createWebhook", name: "no event_types and no all_events", body: changed("createWebhook", { all_events: undefined }), fields: ["event_types"] },
-  { route: "createWebhook", name: "numeric mutual_secret", body: changed("createWebhook", { mutual_secret: 123 }), fields: ["mutual_secret"] },
-  { route: "createWebhook", name: "mutual_secret over 1024 characters", body: changed("createWebhook", { mutual_secret: "s".repeat(1025) }), fields: ["mutual_secret"] },
+  {
+    route: "createWebhook",
+    name: "fractional workspace_id",
+    body: changed("createWebhook", { workspace_id: 1.5 }),
+    fields: ["workspace_id"],
+  },
+  {
+    route: "createWebhook",
+    name: "all_events as a string",
+    body: changed("createWebhook", { all_events: "true" }),
+    fields: ["all_events"],
+  },
+  {
+    route: "createWebhook",
+    name: "event_types as a string",
+    body: changed("createWebhook", { event_types: "CREATE" }),
+    fields: ["event_types"],
+  },
+  {
+    route: "createWebhook",
+    name: "unknown event type",
+    body: changed("createWebhook", { all_events: false, event_types: ["CREATE", "ARCHIVE"] }),
+    fields: ["event_types"],
+  },
+  {
+    route: "createWebhook",
+    name: "lower-case event type",
+    body: changed("createWebhook", { all_events: false, event_types: ["create"] }),
+    fields: ["event_types"],
+  },
+  {
+    route: "createWebhook",
+    name: "unknown resource type",
+    body: changed("createWebhook", { resource_types: ["DATASET"] }),
+    fields: ["resource_types"],
+  },
+  {
+    route: "createWebhook",
+    name: "resource_types as a string",
+    body: changed("createWebhook", { resource_types: "BUILD" }),
+    fields: ["resource_types"],
+  },
+  {
+    route: "createWebhook",
+    name: "empty event_types with all_events false",
+    body: changed("createWebhook", { all_events: false, event_types: [] }),
+    fields: ["event_types"],
+  },
+  {
+    route: "createWebhook",
+    name: "no event_types and no all_events",
+    body: changed("createWebhook", { all_events: undefined }),
+    fields: ["event_types"],
+  },
+  {
+    route: "createWebhook",
+    name: "numeric mutual_secret",
+    body: changed("createWebhook", { mutual_secret: 123 }),
+    fields: ["mutual_secret"],
+  },
+  {
+    route: "createWebhook",
+    name: "mutual_secret over 1024 characters",
+    body: changed("createWebhook", { mutual_secret: "s".repeat(1025) }),
+    fields: ["mutual_secret"],
+  },
   { route: "createWebhook", name: "a typo for mutual_secret", body: changed("createWebhook", { secret: "s3cr3t" }), fields: ["secret"] },
   ...locationCases("createWebhook", "location"),
 
@@ -154,11 +223,36 @@ const specificCases: BadCase[] = [
   { route: "updateWebhook", name: "id not numeric", body: changed("updateWebhook", { id: "abc" }), fields: ["id"] },
   { route: "updateWebhook", name: "id zero", body: changed("updateWebhook", { id: 0 }), fields: ["id"] },
   { route: "updateWebhook", name: "id as a list", body: (x) => ({ id: [x.webhookId] }), fields: ["id"] },
-  { route: "updateWebhook", name: "unknown event type added", body: changed("updateWebhook", { add_event_types: ["ARCHIVE"] }), fields: ["add_event_types"] },
-  { route: "updateWebhook", name: "delete_event_types as a string", body: changed("updateWebhook", { delete_event_types: "CREATE" }), fields: ["delete_event_types"] },
-  { route: "updateWebhook", name: "unknown resource type added", body: changed("updateWebhook", { add_resource_types: ["DATASET"] }), fields: ["add_resource_types"] },
-  { route: "updateWebhook", name: "unknown resource type deleted", body: changed("updateWebhook", { delete_resource_types: ["DATASET"] }), fields: ["delete_resource_types"] },
-  { route: "updateWebhook", name: "set_all_events as a string", body: changed("updateWebhook", { set_all_events: "true" }), fields: ["set_all_events"] },
+  {
+    route: "updateWebhook",
+    name: "unknown event type added",
+    body: changed("updateWebhook", { add_event_types: ["ARCHIVE"] }),
+    fields: ["add_event_types"],
+  },
+  {
+    route: "updateWebhook",
+    name: "delete_event_types as a string",
+    body: changed("updateWebhook", { delete_event_types: "CREATE" }),
+    fields: ["delete_event_types"],
+  },
+  {
+    route: "updateWebhook",
+    name: "unknown resource type added",
+    body: changed("updateWebhook", { add_resource_types: ["DATASET"] }),
+    fields: ["add_resource_types"],
+  },
+  {
+    route: "updateWebhook",
+    name: "unknown resource type deleted",
+    body: changed("updateWebhook", { delete_resource_types: ["DATASET"] }),
+    fields: ["delete_resource_types"],
+  },
+  {
+    route: "updateWebhook",
+    name: "set_all_events as a string",
+    body: changed("updateWebhook", { set_all_events: "true" }),
+    fields: ["set_all_events"],
+  },
   {
     route: "updateWebhook",
     name: "set_all_events and clear_all_events together",
@@ -167,49 +261,134 @@ const specificCases: BadCase[] = [
   },
   { route: "updateWebhook", name: "unknown status", body: changed("updateWebhook", { status: "PAUSED" }), fields: ["status"] },
   { route: "updateWebhook", name: "empty new_name", body: changed("updateWebhook", { new_name: "" }), fields: ["new_name"] },
-  { route: "updateWebhook", name: "numeric mutual_secret", body: changed("updateWebhook", { mutual_secret: 42 }), fields: ["mutual_secret"] },
+  {
+    route: "updateWebhook",
+    name: "numeric mutual_secret",
+    body: changed("updateWebhook", { mutual_secret: 42 }),
+    fields: ["mutual_secret"],
+  },
   {
     route: "updateWebhook",
     name: "deleting the last event type while all_events is false",
     body: changed("updateWebhook", { delete_event_types: ["CREATE"] }),
     fields: ["delete_event_types"],
   },
-  { route: "updateWebhook", name: "the create-time field name location", body: changed("updateWebhook", { location: "https://example.com/x" }), fields: ["location"] },
+  {
+    route: "updateWebhook",
+    name: "the create-time field name location",
+    body: changed("updateWebhook", { location: "https://example.com/x" }),
+    fields: ["location"],
+  },
   ...locationCases("updateWebhook", "new_location"),
 
   // createEvent
   { route: "createEvent", name: "empty body", body: () => ({}), fields: ["event_uuid", "event_type", "workspace_id", "resource_type"] },
-  { route: "createEvent", name: "missing resource_type", body: changed("createEvent", { resource_type: undefined }), fields: ["resource_type"] },
+  {
+    route: "createEvent",
+    name: "missing resource_type",
+    body: changed("createEvent", { resource_type: undefined }),
+    fields: ["resource_type"],
+  },
   { route: "createEvent", name: "unknown event type", body: changed("createEvent", { event_type: "ARCHIVE" }), fields: ["event_type"] },
   { route: "createEvent", name: "lower-case event type", body: changed("createEvent", { event_type: "create" }), fields: ["event_type"] },
-  { route: "createEvent", name: "unknown resource type", body: changed("createEvent", { resource_type: "DATASET" }), fields: ["resource_type"] },
-  { route: "createEvent", name: "workspace_id not numeric", body: changed("createEvent", { workspace_id: "abc" }), fields: ["workspace_id"] },
+  {
+    route: "createEvent",
+    name: "unknown resource type",
+    body: changed("createEvent", { resource_type: "DATASET" }),
+    fields: ["resource_type"],
+  },
+  {
+    route: "createEvent",
+    name: "workspace_id not numeric",
+    body: changed("createEvent", { workspace_id: "abc" }),
+    fields: ["workspace_id"],
+  },
   { route: "createEvent", name: "workspace_id zero", body: changed("createEvent", { workspace_id: "0" }), fields: ["workspace_id"] },
-  { route: "createEvent", name: "event_uuid with a space", body: changed("createEvent", { event_uuid: "has space" }), fields: ["event_uuid"] },
+  {
+    route: "createEvent",
+    name: "event_uuid with a space",
+    body: changed("createEvent", { event_uuid: "has space" }),
+    fields: ["event_uuid"],
+  },
   { route: "createEvent", name: "empty event_uuid", body: changed("createEvent", { event_uuid: "" }), fields: ["event_uuid"] },
   // What JSON allows but PostgreSQL cannot store (JSON.stringify writes a lone surrogate as \\ud800).
-  { route: "createEvent", name: "an unpaired surrogate in an entity", body: changed("createEvent", { new_entity: { value: "\ud800" } }), fields: ["new_entity.value"] },
-  { route: "createEvent", name: "an unpaired surrogate in an entity's field name", body: changed("createEvent", { original_entity: { "a\udfff": 1 } }), fields: ["original_entity"] },
-  { route: "createEvent", name: "a NUL character in an entity", body: changed("createEvent", { new_entity: { nested: { value: "a\u0000b" } } }), fields: ["new_entity.nested.value"] },
-  { route: "createWebhook", name: "an unpaired surrogate in the name", body: changed("createWebhook", { name: "hook-\ud83d" }), fields: ["name"] },
-  { route: "createEvent", name: "a timestamp in the year 0", body: changed("createEvent", { timestamp: "0000-06-01T00:00:00Z" }), fields: ["timestamp"] },
-  { route: "createEvent", name: "a timestamp in the year 10000", body: changed("createEvent", { timestamp: 253_402_300_800_000 }), fields: ["timestamp"] },
+  {
+    route: "createEvent",
+    name: "an unpaired surrogate in an entity",
+    body: changed("createEvent", { new_entity: { value: "\ud800" } }),
+    fields: ["new_entity.value"],
+  },
+  {
+    route: "createEvent",
+    name: "an unpaired surrogate in an entity's field name",
+    body: changed("createEvent", { original_entity: { "a\udfff": 1 } }),
+    fields: ["original_entity"],
+  },
+  {
+    route: "createEvent",
+    name: "a NUL character in an entity",
+    body: changed("createEvent", { new_entity: { nested: { value: "a\u0000b" } } }),
+    fields: ["new_entity.nested.value"],
+  },
+  {
+    route: "createWebhook",
+    name: "an unpaired surrogate in the name",
+    body: changed("createWebhook", { name: "hook-\ud83d" }),
+    fields: ["name"],
+  },
+  {
+    route: "createEvent",
+    name: "a timestamp in the year 0",
+    body: changed("createEvent", { timestamp: "0000-06-01T00:00:00Z" }),
+    fields: ["timestamp"],
+  },
+  {
+    route: "createEvent",
+    name: "a timestamp in the year 10000",
+    body: changed("createEvent", { timestamp: 253_402_300_800_000 }),
+    fields: ["timestamp"],
+  },
   { route: "createEvent", name: "numeric event_uuid", body: changed("createEvent", { event_uuid: 123 }), fields: ["event_uuid"] },
   { route: "createEvent", name: "unreadable timestamp", body: changed("createEvent", { timestamp: "yesterday" }), fields: ["timestamp"] },
   { route: "createEvent", name: "negative timestamp", body: changed("createEvent", { timestamp: -5 }), fields: ["timestamp"] },
   { route: "createEvent", name: "new_entity as a string", body: changed("createEvent", { new_entity: "text" }), fields: ["new_entity"] },
-  { route: "createEvent", name: "original_entity as a list", body: changed("createEvent", { original_entity: [1] }), fields: ["original_entity"] },
+  {
+    route: "createEvent",
+    name: "original_entity as a list",
+    body: changed("createEvent", { original_entity: [1] }),
+    fields: ["original_entity"],
+  },
 
   // findWebhookCall
   { route: "findWebhookCall", name: "page_limit 0", body: changed("findWebhookCall", { page_limit: 0 }), fields: ["page_limit"] },
-  { route: "findWebhookCall", name: "page_limit over 1000", body: changed("findWebhookCall", { page_limit: 1001 }), fields: ["page_limit"] },
-  { route: "findWebhookCall", name: "page_limit not numeric", body: changed("findWebhookCall", { page_limit: "many" }), fields: ["page_limit"] },
+  {
+    route: "findWebhookCall",
+    name: "page_limit over 1000",
+    body: changed("findWebhookCall", { page_limit: 1001 }),
+    fields: ["page_limit"],
+  },
+  {
+    route: "findWebhookCall",
+    name: "page_limit not numeric",
+    body: changed("findWebhookCall", { page_limit: "many" }),
+    fields: ["page_limit"],
+  },
   { route: "findWebhookCall", name: "page_number 0", body: changed("findWebhookCall", { page_number: 0 }), fields: ["page_number"] },
   { route: "findWebhookCall", name: "unknown status", body: changed("findWebhookCall", { status: ["DONE"] }), fields: ["status"] },
   { route: "findWebhookCall", name: "ids not numeric", body: changed("findWebhookCall", { ids: ["abc"] }), fields: ["ids"] },
-  { route: "findWebhookCall", name: "negative webhook id", body: changed("findWebhookCall", { webhook_ids: [-1] }), fields: ["webhook_ids"] },
+  {
+    route: "findWebhookCall",
+    name: "negative webhook id",
+    body: changed("findWebhookCall", { webhook_ids: [-1] }),
+    fields: ["webhook_ids"],
+  },
   { route: "findWebhookCall", name: "numeric event uuid", body: changed("findWebhookCall", { event_uuids: [1] }), fields: ["event_uuids"] },
-  { route: "findWebhookCall", name: "include_attempts as a string", body: changed("findWebhookCall", { include_attempts: "yes" }), fields: ["include_attempts"] },
+  {
+    route: "findWebhookCall",
+    name: "include_attempts as a string",
+    body: changed("findWebhookCall", { include_attempts: "yes" }),
+    fields: ["include_attempts"],
+  },
 
   // retriggerWebhookCall
   { route: "retriggerWebhookCall", name: "empty body", body: () => ({}), fields: ["call_id"] },
@@ -247,10 +426,30 @@ const specificCases: BadCase[] = [
   { route: "admin createUser", name: "empty body", body: () => ({}), fields: ["email"] },
   { route: "admin createUser", name: "not an email", body: changed("admin createUser", { email: "not-an-email" }), fields: ["email"] },
   { route: "admin createUser", name: "numeric email", body: changed("admin createUser", { email: 5 }), fields: ["email"] },
-  { route: "admin createUser", name: "workspace_ids not numeric", body: changed("admin createUser", { workspace_ids: ["x"] }), fields: ["workspace_ids"] },
-  { route: "admin createUser", name: "workspace_ids as a string", body: changed("admin createUser", { workspace_ids: "1" }), fields: ["workspace_ids"] },
-  { route: "admin createUser", name: "system_admin as a string", body: changed("admin createUser", { system_admin: "true" }), fields: ["system_admin"] },
-  { route: "admin createUser", name: "a developer key chosen by the caller", body: changed("admin createUser", { developer_key: "mine" }), fields: ["developer_key"] },
+  {
+    route: "admin createUser",
+    name: "workspace_ids not numeric",
+    body: changed("admin createUser", { workspace_ids: ["x"] }),
+    fields: ["workspace_ids"],
+  },
+  {
+    route: "admin createUser",
+    name: "workspace_ids as a string",
+    body: changed("admin createUser", { workspace_ids: "1" }),
+    fields: ["workspace_ids"],
+  },
+  {
+    route: "admin createUser",
+    name: "system_admin as a string",
+    body: changed("admin createUser", { system_admin: "true" }),
+    fields: ["system_admin"],
+  },
+  {
+    route: "admin createUser",
+    name: "a developer key chosen by the caller",
+    body: changed("admin createUser", { developer_key: "mine" }),
+    fields: ["developer_key"],
+  },
 
   // admin: feature flags (path parameters and body)
   { route: "admin setFeatureFlag", name: "empty body", body: () => ({}), fields: ["enabled"] },
@@ -293,7 +492,9 @@ async function snapshot() {
     db.workspace.count(),
     db.workspaceMembership.count(),
   ]);
-  const jobs = await Promise.all(Object.entries(h.api.queues.queues).map(async ([name, queue]) => [name, await queue.getJobCounts()] as const));
+  const jobs = await Promise.all(
+    Object.entries(h.api.queues.queues).map(async ([name, queue]) => [name, await queue.getJobCounts()] as const),
+  );
   return { counts: { events, calls, attempts, users, workspaces, memberships }, webhooks, flags, jobs: Object.fromEntries(jobs) };
 }
 
@@ -343,7 +544,14 @@ beforeAll(async () => {
   const webhookId = await webhook("fixture");
   const otherWebhookId = await webhook("fixture-other");
   const event = await h.api.db.event.create({
-    data: { uuid: "fixture-event", workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} },
+    data: {
+      uuid: "fixture-event",
+      workspaceId: workspace.id,
+      eventType: "CREATE",
+      resourceType: "BUILD",
+      timestamp: new Date(),
+      payload: {},
+    },
   });
   const call = await h.api.db.webhookCall.create({ data: { eventId: event.id, webhookId, status: "FAILURE", attempts: 1 } });
   f = { workspaceId: workspace.id, webhookId, otherWebhookId, callId: call.id };
@@ -392,7 +600,11 @@ describe("controls: the unchanged bodies are accepted", () => {
     const created = await send("post", ROUTES.createWebhook.path(f), ROUTES.createWebhook.valid(f));
     expect(created.status).toBe(200);
     const longest = `https://example.com/${"a".repeat(2048 - "https://example.com/".length)}`;
-    const atLimit = await send("post", ROUTES.createWebhook.path(f), { ...ROUTES.createWebhook.valid(f), name: "longest", location: longest });
+    const atLimit = await send("post", ROUTES.createWebhook.path(f), {
+      ...ROUTES.createWebhook.valid(f),
+      name: "longest",
+      location: longest,
+    });
     expect(atLimit.status).toBe(200);
     expect(atLimit.body.location).toHaveLength(2048);
   });

@@ -18,10 +18,23 @@ beforeAll(async () => {
   ledger = new CallLedger(h.api.db);
   const workspace = await h.createWorkspace();
   const webhooks = await Promise.all(
-    Array.from({ length: 12 }, (_, n) => n + 1).map((n) => h.api.db.webhook.create({ data: { workspaceId: workspace.id, name: `ledger-${n}`, location: `https://example.com/${n}`, allEvents: true } })),
+    Array.from({ length: 12 }, (_, n) => n + 1).map((n) =>
+      h.api.db.webhook.create({
+        data: { workspaceId: workspace.id, name: `ledger-${n}`, location: `https://example.com/${n}`, allEvents: true },
+      }),
+    ),
   );
   webhookIds = webhooks.map((webhook) => webhook.id);
-  const event = await h.api.db.event.create({ data: { uuid: "ledger-event", workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} } });
+  const event = await h.api.db.event.create({
+    data: {
+      uuid: "ledger-event",
+      workspaceId: workspace.id,
+      eventType: "CREATE",
+      resourceType: "BUILD",
+      timestamp: new Date(),
+      payload: {},
+    },
+  });
   eventId = event.id;
 });
 afterAll(async () => {
@@ -46,8 +59,17 @@ describe("CallLedger", () => {
     await h.api.db.webhookCall.update({ where: { id: final.id }, data: { status: "SUCCESS", attempts: 1 } });
     const claimed = await Promise.all([a, b, c, final].map((call) => ledger.claim(call.id)));
     expect(claimed.map((context) => context?.id)).toEqual([a.id, b.id, c.id, undefined]);
-    expect(claimed[2]).toMatchObject({ webhookId: c.webhookId, webhookName: expect.stringMatching(/^ledger-/), uuid: "ledger-event", attempts: 0 });
-    const statuses = await h.api.db.webhookCall.findMany({ where: { id: { in: [a.id, b.id, c.id, final.id] } }, orderBy: { id: "asc" }, select: { status: true } });
+    expect(claimed[2]).toMatchObject({
+      webhookId: c.webhookId,
+      webhookName: expect.stringMatching(/^ledger-/),
+      uuid: "ledger-event",
+      attempts: 0,
+    });
+    const statuses = await h.api.db.webhookCall.findMany({
+      where: { id: { in: [a.id, b.id, c.id, final.id] } },
+      orderBy: { id: "asc" },
+      select: { status: true },
+    });
     expect(statuses.map((row) => row.status)).toEqual(["IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS", "SUCCESS"]);
   });
 
@@ -63,7 +85,10 @@ describe("CallLedger", () => {
       ledger.record(attempt(earlierFirst.id, 2, "SUCCESS")),
     ]);
     for (const call of [laterFirst, earlierFirst]) {
-      const stored = await h.api.db.webhookCall.findUniqueOrThrow({ where: { id: call.id }, include: { attemptLog: { orderBy: { attemptNumber: "asc" } } } });
+      const stored = await h.api.db.webhookCall.findUniqueOrThrow({
+        where: { id: call.id },
+        include: { attemptLog: { orderBy: { attemptNumber: "asc" } } },
+      });
       expect(stored).toMatchObject({ status: "SUCCESS", attempts: 2, nextAttemptAt: null });
       expect(stored.attemptLog.map((row) => [row.attemptNumber, row.statusCode])).toEqual([
         [1, 500],
@@ -85,7 +110,11 @@ describe("CallLedger", () => {
     ]);
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "rejected", "fulfilled"]);
     expect(isDataError((results[3] as PromiseRejectedResult).reason)).toBe(true);
-    const stored = await h.api.db.webhookCall.findMany({ where: { id: { in: [x.id, y.id] } }, orderBy: { id: "asc" }, select: { status: true, attempts: true } });
+    const stored = await h.api.db.webhookCall.findMany({
+      where: { id: { in: [x.id, y.id] } },
+      orderBy: { id: "asc" },
+      select: { status: true, attempts: true },
+    });
     expect(stored).toEqual([
       { status: "SUCCESS", attempts: 1 },
       { status: "FAILURE", attempts: 1 },

@@ -12,7 +12,9 @@ afterAll(async () => {
 });
 
 async function callsOf(h: Harness, eventUuid: string) {
-  return (await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: [eventUuid], include_attempts: true })).body.calls as Array<Record<string, any>>;
+  return (await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: [eventUuid], include_attempts: true })).body.calls as Array<
+    Record<string, any>
+  >;
 }
 
 describe("SSRF guard (ALLOW_PRIVATE_TARGETS=false, the production default)", () => {
@@ -58,12 +60,19 @@ describe("SSRF guard (ALLOW_PRIVATE_TARGETS=false, the production default)", () 
     const workspace = await h.createWorkspace();
     // Stored directly, as if its DNS had pointed somewhere public when it was registered.
     const sneaky = receiver.url("/ssrf").replace("127.0.0.1", "localhost");
-    const webhook = await h.api.db.webhook.create({ data: { workspaceId: workspace.id, name: "rebinding", location: sneaky, allEvents: true } });
-    await h.post(`${EVENTS}/createEvent`, { event_uuid: "ssrf-dns", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }).expect(202);
-    const [call] = await waitFor(async () => {
-      const calls = await callsOf(h, "ssrf-dns");
-      return calls[0]?.status === "FAILURE" && calls;
-    }, { what: "refused call" });
+    const webhook = await h.api.db.webhook.create({
+      data: { workspaceId: workspace.id, name: "rebinding", location: sneaky, allEvents: true },
+    });
+    await h
+      .post(`${EVENTS}/createEvent`, { event_uuid: "ssrf-dns", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" })
+      .expect(202);
+    const [call] = await waitFor(
+      async () => {
+        const calls = await callsOf(h, "ssrf-dns");
+        return calls[0]?.status === "FAILURE" && calls;
+      },
+      { what: "refused call" },
+    );
     expect(call).toMatchObject({ webhook_id: webhook.id, attempts: 1 });
     expect(call!.attempt_history).toHaveLength(1);
     expect(call!.response).toMatchObject({ status_code: 0, error: expect.stringMatching(/refused to connect to 127\.0\.0\.1/) });
@@ -76,7 +85,10 @@ describe("SSRF guard (ALLOW_PRIVATE_TARGETS=false, the production default)", () 
 describe("auto-disable of a webhook whose calls keep failing", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ worker: true, env: { WEBHOOK_DISABLE_AFTER_MS: "0", WEBHOOK_DISABLE_MIN_FAILURES: "3", DELIVERY_MAX_ATTEMPTS: "5" } });
+    h = await createHarness({
+      worker: true,
+      env: { WEBHOOK_DISABLE_AFTER_MS: "0", WEBHOOK_DISABLE_MIN_FAILURES: "3", DELIVERY_MAX_ATTEMPTS: "5" },
+    });
   });
   afterAll(async () => {
     await h.close();
@@ -86,37 +98,76 @@ describe("auto-disable of a webhook whose calls keep failing", () => {
     const workspace = await h.createWorkspace();
     let healthy = false;
     receiver.on("/dying", () => ({ status: healthy ? 200 : 500 }));
-    const dying = await h.post(`${EVENTS}/createWebhook`, { name: "dying", location: receiver.url("/dying"), event_types: ["CREATE"], workspace_id: workspace.id });
-    await h.post(`${EVENTS}/createWebhook`, { name: "ops", location: receiver.url("/ops"), event_types: ["UPDATE"], resource_types: ["WEBHOOK"], workspace_id: workspace.id }).expect(200);
+    const dying = await h.post(`${EVENTS}/createWebhook`, {
+      name: "dying",
+      location: receiver.url("/dying"),
+      event_types: ["CREATE"],
+      workspace_id: workspace.id,
+    });
+    await h
+      .post(`${EVENTS}/createWebhook`, {
+        name: "ops",
+        location: receiver.url("/ops"),
+        event_types: ["UPDATE"],
+        resource_types: ["WEBHOOK"],
+        workspace_id: workspace.id,
+      })
+      .expect(200);
 
-    await h.post(`${EVENTS}/createEvent`, { event_uuid: "doomed", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }).expect(202);
-    const [call] = await waitFor(async () => {
-      const calls = await callsOf(h, "doomed");
-      return calls[0]?.status === "FAILURE" && calls;
-    }, { what: "call to end" });
+    await h
+      .post(`${EVENTS}/createEvent`, { event_uuid: "doomed", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" })
+      .expect(202);
+    const [call] = await waitFor(
+      async () => {
+        const calls = await callsOf(h, "doomed");
+        return calls[0]?.status === "FAILURE" && calls;
+      },
+      { what: "call to end" },
+    );
     // Three failures disable it; the next attempt finds it disabled and stops there.
     expect(receiver.received("/dying")).toHaveLength(3);
     expect(call!.attempts).toBe(4);
     expect(call!.response.error).toMatch(/webhook is disabled/);
 
     const found = await h.post(`${EVENTS}/findWebhook`, { ids: [dying.body.id] });
-    expect(found.body.webhooks[0]).toMatchObject({ status: "DISABLED", disabled_reason: expect.stringMatching(/3 failed attempts in a row/) });
-    const [announcement] = await waitFor(() => receiver.received("/ops").length > 0 && receiver.received("/ops"), { what: "UPDATE WEBHOOK event" });
+    expect(found.body.webhooks[0]).toMatchObject({
+      status: "DISABLED",
+      disabled_reason: expect.stringMatching(/3 failed attempts in a row/),
+    });
+    const [announcement] = await waitFor(() => receiver.received("/ops").length > 0 && receiver.received("/ops"), {
+      what: "UPDATE WEBHOOK event",
+    });
     expect(announcement!.json).toMatchObject({ event_type: "UPDATE", resource_type: "WEBHOOK" });
     expect(announcement!.json.original_entity.webhook).toMatchObject({ id: dying.body.id, status: "ACTIVE" });
     expect(announcement!.json.new_entity.webhook).toMatchObject({ id: dying.body.id, status: "DISABLED", mutual_secret: "" });
     await waitFor(() => h.logs.some((line) => line.includes("webhook disabled after failing continuously")), { what: "log line" });
 
     // Disabled: new events do not reach it.
-    await h.post(`${EVENTS}/createEvent`, { event_uuid: "while-disabled", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }).expect(202);
-    await waitFor(async () => (await h.api.db.event.findUniqueOrThrow({ where: { uuid: "while-disabled" } })).fannedOutAt !== null, { what: "fan-out" });
+    await h
+      .post(`${EVENTS}/createEvent`, {
+        event_uuid: "while-disabled",
+        event_type: "CREATE",
+        workspace_id: workspace.id,
+        resource_type: "BUILD",
+      })
+      .expect(202);
+    await waitFor(async () => (await h.api.db.event.findUniqueOrThrow({ where: { uuid: "while-disabled" } })).fannedOutAt !== null, {
+      what: "fan-out",
+    });
     expect(await callsOf(h, "while-disabled")).toHaveLength(0);
 
     healthy = true;
     const enabled = await h.post(`${EVENTS}/updateWebhook`, { id: dying.body.id, status: "ACTIVE" });
     expect(enabled.body).toMatchObject({ status: "ACTIVE" });
     expect(enabled.body.disabled_reason).toBeUndefined();
-    await h.post(`${EVENTS}/createEvent`, { event_uuid: "after-enable", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }).expect(202);
+    await h
+      .post(`${EVENTS}/createEvent`, {
+        event_uuid: "after-enable",
+        event_type: "CREATE",
+        workspace_id: workspace.id,
+        resource_type: "BUILD",
+      })
+      .expect(202);
     await waitFor(async () => (await callsOf(h, "after-enable"))[0]?.status === "SUCCESS", { what: "delivery after re-enabling" });
   });
 });
@@ -127,7 +178,12 @@ describe("slow-endpoint isolation", () => {
   beforeAll(async () => {
     h = await createHarness({
       worker: true,
-      env: { DELIVERY_CONCURRENCY: "6", DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: "2", DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS), DELIVERY_MAX_ATTEMPTS: "2" },
+      env: {
+        DELIVERY_CONCURRENCY: "6",
+        DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: "2",
+        DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+        DELIVERY_MAX_ATTEMPTS: "2",
+      },
     });
   });
   afterAll(async () => {
@@ -138,17 +194,36 @@ describe("slow-endpoint isolation", () => {
     const workspace = await h.createWorkspace();
     receiver.on("/hang", () => ({ hang: true }));
     // Created first, so its call heads every fan-out batch: without the cap it would take every slot.
-    await h.post(`${EVENTS}/createWebhook`, { name: "hanging", location: receiver.url("/hang"), all_events: true, workspace_id: workspace.id }).expect(200);
+    await h
+      .post(`${EVENTS}/createWebhook`, { name: "hanging", location: receiver.url("/hang"), all_events: true, workspace_id: workspace.id })
+      .expect(200);
     const healthyPaths = ["/fine-1", "/fine-2", "/fine-3"];
     for (const path of healthyPaths) {
-      await h.post(`${EVENTS}/createWebhook`, { name: path.slice(1), location: receiver.url(path), all_events: true, workspace_id: workspace.id }).expect(200);
+      await h
+        .post(`${EVENTS}/createWebhook`, {
+          name: path.slice(1),
+          location: receiver.url(path),
+          all_events: true,
+          workspace_id: workspace.id,
+        })
+        .expect(200);
     }
     const events = 20;
     const started = Date.now();
     for (let index = 0; index < events; index++) {
-      await h.post(`${EVENTS}/createEvent`, { event_uuid: `isolation-${index}`, event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }).expect(202);
+      await h
+        .post(`${EVENTS}/createEvent`, {
+          event_uuid: `isolation-${index}`,
+          event_type: "CREATE",
+          workspace_id: workspace.id,
+          resource_type: "BUILD",
+        })
+        .expect(202);
     }
-    await waitFor(() => healthyPaths.every((path) => receiver.received(path).length === events), { timeoutMs: 30_000, what: "healthy deliveries" });
+    await waitFor(() => healthyPaths.every((path) => receiver.received(path).length === events), {
+      timeoutMs: 30_000,
+      what: "healthy deliveries",
+    });
     const healthyDone = Date.now() - started;
     // The first hanging request cannot have timed out yet, so no slot it held was ever freed.
     expect(healthyDone).toBeLessThan(TIMEOUT_MS);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { Webhook as StandardWebhook } from "standardwebhooks";
-import type { EventInput } from "@modelhooks/events";
+import type { EventInput } from "@modelhooks/contracts";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait-for.js";
@@ -50,12 +50,22 @@ async function callsOf(eventUuid: string, includeAttempts = false) {
 describe("triggerTest", () => {
   it("delivers a signed test event now and answers the receiver's own status and body", async () => {
     receiver.on("/trigger", () => ({ status: 201, body: "hello from the receiver" }));
-    const id = await createWebhook({ name: "trigger", location: receiver.url("/trigger"), all_events: true, mutual_secret: "whsec-test-secret" });
+    const id = await createWebhook({
+      name: "trigger",
+      location: receiver.url("/trigger"),
+      all_events: true,
+      mutual_secret: "whsec-test-secret",
+    });
     const response = await h.post(`${EVENTS}/triggerTest`, { webhook_id: id });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status_code: 201, body: "hello from the receiver" });
     const [received] = receiver.received("/trigger");
-    expect(received?.json).toMatchObject({ test: true, webhook: { id, name: "trigger" }, workspace_id: workspace.id, workspace_name: workspace.name });
+    expect(received?.json).toMatchObject({
+      test: true,
+      webhook: { id, name: "trigger" },
+      workspace_id: workspace.id,
+      workspace_name: workspace.name,
+    });
     const verifier = new StandardWebhook(Buffer.from("whsec-test-secret").toString("base64"));
     expect(() => verifier.verify(received!.body, received!.headers as Record<string, string>)).not.toThrow();
     expect(received?.headers["user-agent"]).toMatch(/^modelhooks\//);
@@ -76,22 +86,40 @@ describe("createEvent → fan-out → delivery", () => {
     const ids = {
       create: await createWebhook({ name: "m-create", location: receiver.url(path("create")), event_types: ["CREATE"] }),
       all: await createWebhook({ name: "m-all", location: receiver.url(path("all")), all_events: true }),
-      versions: await createWebhook({ name: "m-versions", location: receiver.url(path("versions")), all_events: true, resource_types: ["MODEL_VERSION"] }),
+      versions: await createWebhook({
+        name: "m-versions",
+        location: receiver.url(path("versions")),
+        all_events: true,
+        resource_types: ["MODEL_VERSION"],
+      }),
       promoteOnly: await createWebhook({ name: "m-promote", location: receiver.url(path("promote")), event_types: ["PROMOTE"] }),
-      buildsOnly: await createWebhook({ name: "m-builds", location: receiver.url(path("builds")), all_events: true, resource_types: ["BUILD"] }),
+      buildsOnly: await createWebhook({
+        name: "m-builds",
+        location: receiver.url(path("builds")),
+        all_events: true,
+        resource_types: ["BUILD"],
+      }),
       disabled: await createWebhook({ name: "m-disabled", location: receiver.url(path("disabled")), all_events: true }),
     };
-    await h.post(`${EVENTS}/createWebhook`, { name: "m-other-ws", location: receiver.url(path("other")), all_events: true, workspace_id: other.id });
+    await h.post(`${EVENTS}/createWebhook`, {
+      name: "m-other-ws",
+      location: receiver.url(path("other")),
+      all_events: true,
+      workspace_id: other.id,
+    });
     await h.post(`${EVENTS}/updateWebhook`, { id: ids.disabled, status: "DISABLED" });
 
     const sent = event();
     expect((await h.post(`${EVENTS}/createEvent`, sent)).status).toBe(202);
     expect((await h.post(`/v1/events/createEvent`, sent)).status).toBe(202);
 
-    const calls = await waitFor(async () => {
-      const found = await callsOf(sent.event_uuid);
-      return found.length === 3 && found.every((call) => call.status === "SUCCESS") && found;
-    }, { what: "three successful calls" });
+    const calls = await waitFor(
+      async () => {
+        const found = await callsOf(sent.event_uuid);
+        return found.length === 3 && found.every((call) => call.status === "SUCCESS") && found;
+      },
+      { what: "three successful calls" },
+    );
     expect(calls.map((call) => call.webhook_id).sort()).toEqual([ids.create, ids.all, ids.versions].sort());
     // Give a wrongly matched or duplicated delivery time to show up before asserting it did not.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -117,13 +145,21 @@ describe("createEvent → fan-out → delivery", () => {
 
   it("retries 500, 500 then 200 to SUCCESS with the same webhook-id, listing all 3 attempts", async () => {
     receiver.sequence("/flaky", [500, 500, 200]);
-    const id = await createWebhook({ name: "flaky", location: receiver.url("/flaky"), event_types: ["UPDATE"], mutual_secret: "flaky-secret" });
+    const id = await createWebhook({
+      name: "flaky",
+      location: receiver.url("/flaky"),
+      event_types: ["UPDATE"],
+      mutual_secret: "flaky-secret",
+    });
     const sent = event({ event_type: "UPDATE" });
     await h.post(`${EVENTS}/createEvent`, sent);
-    const [call] = await waitFor(async () => {
-      const found = await callsOf(sent.event_uuid, true);
-      return found[0]?.status === "SUCCESS" && found;
-    }, { what: "flaky call to succeed" });
+    const [call] = await waitFor(
+      async () => {
+        const found = await callsOf(sent.event_uuid, true);
+        return found[0]?.status === "SUCCESS" && found;
+      },
+      { what: "flaky call to succeed" },
+    );
     expect(call).toMatchObject({ webhook_id: id, status: "SUCCESS", attempts: 3, response: { status_code: 200, body: "ok" } });
     expect(call!.attempt_history.map((attempt: { status_code: number }) => attempt.status_code)).toEqual([500, 500, 200]);
     const received = receiver.received("/flaky");
@@ -140,10 +176,13 @@ describe("createEvent → fan-out → delivery", () => {
     await createWebhook({ name: "broken", location: receiver.url("/broken"), event_types: ["DELETE"] });
     const sent = event({ event_type: "DELETE" });
     await h.post(`${EVENTS}/createEvent`, sent);
-    const [failed] = await waitFor(async () => {
-      const found = await callsOf(sent.event_uuid, true);
-      return found[0]?.status === "FAILURE" && found;
-    }, { what: "call to fail for good" });
+    const [failed] = await waitFor(
+      async () => {
+        const found = await callsOf(sent.event_uuid, true);
+        return found[0]?.status === "FAILURE" && found;
+      },
+      { what: "call to fail for good" },
+    );
     expect(failed!.attempts).toBe(h.config.DELIVERY_MAX_ATTEMPTS);
     expect(failed!.attempt_history).toHaveLength(h.config.DELIVERY_MAX_ATTEMPTS);
     expect(failed!.response).toMatchObject({ status_code: 503, body: "down for maintenance" });
@@ -154,7 +193,9 @@ describe("createEvent → fan-out → delivery", () => {
     expect(retriggered.status).toBe(200);
     expect(retriggered.body.id).not.toBe(failed!.id);
     expect(retriggered.body).toMatchObject({ event_uuid: sent.event_uuid, webhook_id: failed!.webhook_id });
-    await waitFor(async () => (await callsOf(sent.event_uuid)).find((call) => call.id === retriggered.body.id)?.status === "SUCCESS", { what: "retriggered call to succeed" });
+    await waitFor(async () => (await callsOf(sent.event_uuid)).find((call) => call.id === retriggered.body.id)?.status === "SUCCESS", {
+      what: "retriggered call to succeed",
+    });
     const all = await callsOf(sent.event_uuid);
     expect(all.map((call) => call.status).sort()).toEqual(["FAILURE", "SUCCESS"]);
   });

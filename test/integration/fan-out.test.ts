@@ -17,9 +17,15 @@ afterAll(async () => {
 async function eventWithWebhooks(uuid: string, count: number) {
   const workspace = await h.createWorkspace();
   const webhooks = await Promise.all(
-    Array.from({ length: count }, (_, n) => h.api.db.webhook.create({ data: { workspaceId: workspace.id, name: `${uuid}-${n}`, location: "https://example.com/h", allEvents: true } })),
+    Array.from({ length: count }, (_, n) =>
+      h.api.db.webhook.create({
+        data: { workspaceId: workspace.id, name: `${uuid}-${n}`, location: "https://example.com/h", allEvents: true },
+      }),
+    ),
   );
-  const event = await h.api.db.event.create({ data: { uuid, workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} } });
+  const event = await h.api.db.event.create({
+    data: { uuid, workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} },
+  });
   return { event, webhooks };
 }
 
@@ -47,17 +53,28 @@ describe("fanOutEvent", () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let inserted = false;
-    const otherRun = h.api.db.$transaction(async (tx) => {
-      const call = await tx.webhookCall.create({ data: { eventId: event.id, webhookId: webhooks[0]!.id } });
-      inserted = true;
-      await released;
-      return call;
-    }, { timeout: 30_000 });
+    const otherRun = h.api.db.$transaction(
+      async (tx) => {
+        const call = await tx.webhookCall.create({ data: { eventId: event.id, webhookId: webhooks[0]!.id } });
+        inserted = true;
+        await released;
+        return call;
+      },
+      { timeout: 30_000 },
+    );
     await waitFor(() => inserted, { what: "the other run's uncommitted insert" });
     const thisRun = fanOutEvent(h.api.db, h.api.queues, event.uuid);
-    await waitFor(async () => (await h.api.db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO webhook_calls%'`))[0]!.n > 0, {
-      what: "this run blocked on the other run's row",
-    });
+    await waitFor(
+      async () =>
+        (
+          await h.api.db.$queryRawUnsafe<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO webhook_calls%'`,
+          )
+        )[0]!.n > 0,
+      {
+        what: "this run blocked on the other run's row",
+      },
+    );
     release();
     const committed = await otherRun;
     expect(await thisRun).toEqual({ matched: 1, enqueued: 1 });

@@ -23,7 +23,12 @@ describe("WebhookTransport against hostile receivers", () => {
   let server: RawHttpServer | undefined;
 
   beforeAll(() => {
-    transport = new WebhookTransport({ timeoutMs: TIMEOUT_MS, responseBodyLimitBytes: BODY_LIMIT, allowPrivateTargets: true, userAgent: "test" });
+    transport = new WebhookTransport({
+      timeoutMs: TIMEOUT_MS,
+      responseBodyLimitBytes: BODY_LIMIT,
+      allowPrivateTargets: true,
+      userAgent: "test",
+    });
   });
   afterEach(async () => {
     await server?.close();
@@ -32,10 +37,17 @@ describe("WebhookTransport against hostile receivers", () => {
   afterAll(() => transport.close());
 
   /** Starts a raw receiver, sends one webhook to it, and times the whole call from outside. */
-  async function sendTo(handler: RawHandler, path = "/hook"): Promise<{ result: TransportResult; wallMs: number; started: number; server: RawHttpServer }> {
+  async function sendTo(
+    handler: RawHandler,
+    path = "/hook",
+  ): Promise<{ result: TransportResult; wallMs: number; started: number; server: RawHttpServer }> {
     server = await RawHttpServer.start(handler);
     const started = Date.now();
-    const result = await transport.send({ url: server.url(path), body: JSON.stringify({ hello: "receiver" }), headers: { "content-type": "application/json" } });
+    const result = await transport.send({
+      url: server.url(path),
+      body: JSON.stringify({ hello: "receiver" }),
+      headers: { "content-type": "application/json" },
+    });
     return { result, wallMs: Date.now() - started, started, server };
   }
 
@@ -139,7 +151,9 @@ describe("WebhookTransport against hostile receivers", () => {
     it("a multi-byte character cut by the 4 KiB limit is dropped whole, not stored as a replacement character", async () => {
       // "é" is 2 bytes in UTF-8: after 4095 ASCII bytes its first byte is the last one kept.
       const body = `${"a".repeat(BODY_LIMIT - 1)}é and more`;
-      const { result } = await sendTo((connection, raw) => raw.write(connection, STATUS_OK_HEAD(`Content-Length: ${Buffer.byteLength(body)}\r\n`) + body));
+      const { result } = await sendTo((connection, raw) =>
+        raw.write(connection, STATUS_OK_HEAD(`Content-Length: ${Buffer.byteLength(body)}\r\n`) + body),
+      );
       expect(result.statusCode).toBe(200);
       expect(result.body).toBe("a".repeat(BODY_LIMIT - 1));
     });
@@ -252,16 +266,21 @@ describe("hostile receivers through the pipeline (createEvent → worker)", () =
   async function deliverOneEvent(location: string, name: string): Promise<string> {
     await h.post(`${EVENTS}/createWebhook`, { workspace_id: workspace.id, name, location, all_events: true }).expect(200);
     const uuid = `hostile-${Date.now()}-${++eventCounter}`;
-    await h.post(`${EVENTS}/createEvent`, { event_uuid: uuid, event_type: "CREATE", workspace_id: workspace.id, resource_type: "MODEL_VERSION" }).expect(202);
+    await h
+      .post(`${EVENTS}/createEvent`, { event_uuid: uuid, event_type: "CREATE", workspace_id: workspace.id, resource_type: "MODEL_VERSION" })
+      .expect(202);
     return uuid;
   }
 
   async function finalCall(uuid: string, what: string, timeoutMs = 20_000): Promise<Record<string, any>> {
-    return waitFor(async () => {
-      const response = await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: [uuid], include_attempts: true });
-      const [call] = response.body.calls as Array<Record<string, any>>;
-      return call && (call.status === "SUCCESS" || call.status === "FAILURE") && call;
-    }, { timeoutMs, what });
+    return waitFor(
+      async () => {
+        const response = await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: [uuid], include_attempts: true });
+        const [call] = response.body.calls as Array<Record<string, any>>;
+        return call && (call.status === "SUCCESS" || call.status === "FAILURE") && call;
+      },
+      { timeoutMs, what },
+    );
   }
 
   it("an endless 200 body: SUCCESS, exactly 4096 bytes stored, the receiver cut off", async () => {

@@ -32,7 +32,9 @@ afterAll(async () => {
  */
 const RAW = "\u{10FFFF}raw:";
 const raw = (text: string) => `${RAW}${Buffer.from(text).toString("base64")}`;
-const rawLiteral = fc.constantFrom("1e400", "-1e400", "123456789012345678901234567890", "1.0000000000000001", "-0", "0e0", "2147483647.5").map(raw);
+const rawLiteral = fc
+  .constantFrom("1e400", "-1e400", "123456789012345678901234567890", "1.0000000000000001", "-0", "0e0", "2147483647.5")
+  .map(raw);
 
 const awkwardValues = fc.constantFrom<JsonValue>(
   null,
@@ -147,7 +149,20 @@ function awkwardValue(fx: RouteFixture): fc.Arbitrary<JsonValue> {
 
 const awkwardKey = fc.oneof(
   fc.string({ maxLength: 20 }),
-  fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "id", "workspace_id", "", " ", "\u0000", "a.b", "$where"),
+  fc.constantFrom(
+    "__proto__",
+    "constructor",
+    "prototype",
+    "toString",
+    "hasOwnProperty",
+    "id",
+    "workspace_id",
+    "",
+    " ",
+    "\u0000",
+    "a.b",
+    "$where",
+  ),
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -172,18 +187,24 @@ function mutation(fx: RouteFixture): fc.Arbitrary<Mutation> {
   );
 }
 
-const isObject = (value: unknown): value is Record<string, JsonValue> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, JsonValue> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The paths into a value (not the root), down to a few levels: deeper ones are nested filler. */
 function pathsOf(value: unknown, prefix: Path = []): Path[] {
   if (prefix.length >= 6) return [];
-  const children: [string | number, unknown][] = Array.isArray(value) ? value.map((item, index) => [index, item]) : isObject(value) ? Object.entries(value) : [];
+  const children: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : isObject(value)
+      ? Object.entries(value)
+      : [];
   return children.flatMap(([key, child]) => [[...prefix, key], ...pathsOf(child, [...prefix, key])]);
 }
 
 function get(root: JsonValue, path: Path): JsonValue | undefined {
   let value: JsonValue | undefined = root;
-  for (const key of path) value = value === null || typeof value !== "object" ? undefined : (value as Record<string | number, JsonValue>)[key];
+  for (const key of path)
+    value = value === null || typeof value !== "object" ? undefined : (value as Record<string | number, JsonValue>)[key];
   return value;
 }
 
@@ -271,7 +292,8 @@ const shorten = (text: string, length = 300) => (text.length > length ? `${text.
 const makePayload = (kind: string, body: string | Buffer | undefined): Payload & fc.WithToStringMethod => ({
   kind,
   body,
-  [fc.toStringMethod]: () => `${kind}: ${body === undefined ? "(none)" : Buffer.isBuffer(body) ? `<bytes ${body.toString("hex")}>` : JSON.stringify(shorten(body))}`,
+  [fc.toStringMethod]: () =>
+    `${kind}: ${body === undefined ? "(none)" : Buffer.isBuffer(body) ? `<bytes ${body.toString("hex")}>` : JSON.stringify(shorten(body))}`,
 });
 
 function bodyArbitrary(valid: Record<string, unknown>, fx: RouteFixture): fc.Arbitrary<Payload> {
@@ -281,14 +303,24 @@ function bodyArbitrary(valid: Record<string, unknown>, fx: RouteFixture): fc.Arb
       weight: 6,
       arbitrary: fc
         .array(mutation(fx), { minLength: 1, maxLength: 3 })
-        .map((changes) => makePayload(`mutated (${changes.map((change) => change.kind).join(", ")})`, toJsonText(changes.reduce(applyMutation, structuredClone(valid) as JsonValue)))),
+        .map((changes) =>
+          makePayload(
+            `mutated (${changes.map((change) => change.kind).join(", ")})`,
+            toJsonText(changes.reduce(applyMutation, structuredClone(valid) as JsonValue)),
+          ),
+        ),
     },
     {
       // One plausible change, so that many requests pass the schema and reach the handlers' own refusals.
       weight: 4,
       arbitrary: fc
-        .oneof(fc.record({ kind: fc.constant<"replace">("replace"), at: fc.nat(), value: plausibleValue(fx) }), fc.record({ kind: fc.constant<"drop">("drop"), at: fc.nat() }))
-        .map((change) => makePayload(`near-valid (${change.kind})`, toJsonText(applyMutation(structuredClone(valid) as JsonValue, change)))),
+        .oneof(
+          fc.record({ kind: fc.constant<"replace">("replace"), at: fc.nat(), value: plausibleValue(fx) }),
+          fc.record({ kind: fc.constant<"drop">("drop"), at: fc.nat() }),
+        )
+        .map((change) =>
+          makePayload(`near-valid (${change.kind})`, toJsonText(applyMutation(structuredClone(valid) as JsonValue, change))),
+        ),
     },
     { weight: 2, arbitrary: fc.jsonValue().map((value) => makePayload("random JSON", toJsonText(value))) },
     { weight: 1, arbitrary: fc.anything().map((value) => makePayload("anything", toJsonText(value))) },
@@ -297,7 +329,21 @@ function bodyArbitrary(valid: Record<string, unknown>, fx: RouteFixture): fc.Arb
       arbitrary: fc.oneof(
         fc.string().map((text) => makePayload("random text", text)),
         fc.nat({ max: Math.max(validText.length - 1, 0) }).map((cut) => makePayload("truncated JSON", validText.slice(0, cut))),
-        fc.constantFrom("{", "}", "{]", '{"a":}', "{'a': 1}", "NaN", "undefined", '{"a": 1,}', "\u0000", "\uFEFF{}", `${validText}${validText}`).map((text) => makePayload("malformed JSON", text)),
+        fc
+          .constantFrom(
+            "{",
+            "}",
+            "{]",
+            '{"a":}',
+            "{'a': 1}",
+            "NaN",
+            "undefined",
+            '{"a": 1,}',
+            "\u0000",
+            "\uFEFF{}",
+            `${validText}${validText}`,
+          )
+          .map((text) => makePayload("malformed JSON", text)),
       ),
     },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => makePayload("random bytes", Buffer.from(bytes))) },
@@ -347,7 +393,8 @@ function paramsArbitrary(path: string, valid: Record<string, string | number>): 
   return fc.record(Object.fromEntries(names.map((name) => [name, segmentArbitrary(valid[name] ?? "1")])));
 }
 
-const fillEncoded = (path: string, segments: Record<string, string>) => path.replace(/:(\w+)/g, (_whole, name: string) => segments[name] ?? "");
+const fillEncoded = (path: string, segments: Record<string, string>) =>
+  path.replace(/:(\w+)/g, (_whole, name: string) => segments[name] ?? "");
 
 /** The API's own account of a 5xx: its "request failed" log lines since `from`. */
 function failureLogs(from: number): string[] {
@@ -371,28 +418,48 @@ interface FuzzRequest {
  * refuse it), path parameters that are not valid percent-encoding, and object fields nested
  * 20 000 deep.
  */
-function knownHardCases(prefix: string, path: string, valid: { params: Record<string, string | number>; body?: Record<string, unknown> }): FuzzRequest[] {
+function knownHardCases(
+  prefix: string,
+  path: string,
+  valid: { params: Record<string, string | number>; body?: Record<string, unknown> },
+): FuzzRequest[] {
   const names = [...path.matchAll(/:(\w+)/g)].map((match) => match[1] as string);
-  const segments = (make: (value: string, name: string) => string) => Object.fromEntries(names.map((name) => [name, make(String(valid.params[name] ?? ""), name)]));
+  const segments = (make: (value: string, name: string) => string) =>
+    Object.fromEntries(names.map((name) => [name, make(String(valid.params[name] ?? ""), name)]));
   const body = (valid.body ?? {}) as JsonValue;
   const validSegments = segments(encodeURIComponent);
   const validBody = JSON.stringify(body);
   const cases: FuzzRequest[] = [];
   for (const at of pathsOf(body).filter((candidate) => typeof get(body, candidate) === "string")) {
-    const poisoned = replaceAt(structuredClone(body), at, (text) => `${String(text)}\u0000`);
+    const poisoned = replaceAt(structuredClone(body), at, (text) => `${text as string}\u0000`);
     cases.push({ prefix, segments: validSegments, payload: makePayload(`a NUL in ${at.join(".")}`, JSON.stringify(poisoned)) });
-    const unpaired = replaceAt(structuredClone(body), at, (text) => `${String(text)}\ud800`);
-    cases.push({ prefix, segments: validSegments, payload: makePayload(`an unpaired surrogate in ${at.join(".")}`, JSON.stringify(unpaired)) });
+    const unpaired = replaceAt(structuredClone(body), at, (text) => `${text as string}\ud800`);
+    cases.push({
+      prefix,
+      segments: validSegments,
+      payload: makePayload(`an unpaired surrogate in ${at.join(".")}`, JSON.stringify(unpaired)),
+    });
   }
   for (const name of names.filter((candidate) => !/^\d+$/.test(String(valid.params[candidate])))) {
-    cases.push({ prefix, segments: segments((value, other) => (other === name ? `${encodeURIComponent(value)}%00` : encodeURIComponent(value))), payload: makePayload(`the valid body, a NUL in :${name}`, validBody) });
-    cases.push({ prefix, segments: segments((value, other) => (other === name ? `${encodeURIComponent(value)}%ED%A0%80` : encodeURIComponent(value))), payload: makePayload(`the valid body, an encoded surrogate in :${name}`, validBody) });
+    cases.push({
+      prefix,
+      segments: segments((value, other) => (other === name ? `${encodeURIComponent(value)}%00` : encodeURIComponent(value))),
+      payload: makePayload(`the valid body, a NUL in :${name}`, validBody),
+    });
+    cases.push({
+      prefix,
+      segments: segments((value, other) => (other === name ? `${encodeURIComponent(value)}%ED%A0%80` : encodeURIComponent(value))),
+      payload: makePayload(`the valid body, an encoded surrogate in :${name}`, validBody),
+    });
   }
-  if (names.length > 0) cases.push({ prefix, segments: segments(() => "%"), payload: makePayload("the valid body, every path parameter a bare %", validBody) });
+  if (names.length > 0)
+    cases.push({ prefix, segments: segments(() => "%"), payload: makePayload("the valid body, every path parameter a bare %", validBody) });
   if (isObject(body)) {
     const objectFields = Object.keys(body).filter((key) => isObject(body[key]));
     if (objectFields.length > 0) {
-      const deep = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, objectFields.includes(key) ? nestDeep(value, 20_000) : value]));
+      const deep = Object.fromEntries(
+        Object.entries(body).map(([key, value]) => [key, objectFields.includes(key) ? nestDeep(value, 20_000) : value]),
+      );
       cases.push({ prefix, segments: validSegments, payload: makePayload("object fields nested 20 000 deep", toJsonText(deep)) });
     }
   }
@@ -416,7 +483,13 @@ describe("every write route, fuzzed as the system admin: never a 5xx, never a wr
     const afterSettings = await fullSnapshot(h.api.db, h.api.queues);
     expect(afterSettings.tables.workspaces?.rows).toBe(before.tables.workspaces?.rows);
     expect(afterSettings.tables.workspaces?.content).not.toBe(before.tables.workspaces?.content);
-    const build = await sendAs(h, "post", `/api/v1/deployment/workspace/${fx.workspace.name}/builds`, { model_version_id: fx.versionId }, ADMIN);
+    const build = await sendAs(
+      h,
+      "post",
+      `/api/v1/deployment/workspace/${fx.workspace.name}/builds`,
+      { model_version_id: fx.versionId },
+      ADMIN,
+    );
     expect(build.status).toBe(200);
     expect((await fullSnapshot(h.api.db, h.api.queues)).jobs).not.toEqual(afterSettings.jobs);
   });
@@ -429,7 +502,11 @@ describe("every write route, fuzzed as the system admin: never a 5xx, never a wr
     const valid = makeInput(fx);
     const statuses = new Map<number, number>();
 
-    const request: fc.Arbitrary<FuzzRequest> = fc.record({ prefix: fc.constantFrom(...prefixes), segments: paramsArbitrary(route.path, valid.params), payload: bodyArbitrary(valid.body ?? {}, fx) });
+    const request: fc.Arbitrary<FuzzRequest> = fc.record({
+      prefix: fc.constantFrom(...prefixes),
+      segments: paramsArbitrary(route.path, valid.params),
+      payload: bodyArbitrary(valid.body ?? {}, fx),
+    });
     await fc.assert(
       fc.asyncProperty(request, async ({ prefix, segments, payload }) => {
         const path = `${prefix}${fillEncoded(route.path, segments)}`;
@@ -438,7 +515,9 @@ describe("every write route, fuzzed as the system admin: never a 5xx, never a wr
         const response = await sendAs(h, route.method, path, payload.body, ADMIN);
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         if (response.status >= 500) {
-          throw new Error(`${route.method.toUpperCase()} ${shorten(path)} with ${payload.kind} answered ${response.status}: ${shorten(response.text)}\n${failureLogs(logsFrom).join("\n")}`);
+          throw new Error(
+            `${route.method.toUpperCase()} ${shorten(path)} with ${payload.kind} answered ${response.status}: ${shorten(response.text)}\n${failureLogs(logsFrom).join("\n")}`,
+          );
         }
         if (response.status >= 400) expect(await fullSnapshot(h.api.db, h.api.queues)).toEqual(before);
       }),
@@ -447,6 +526,9 @@ describe("every write route, fuzzed as the system admin: never a 5xx, never a wr
 
     // The property meant something: the fuzzer reached the refusals it is about.
     const refused = [...statuses].filter(([status]) => status >= 400 && status < 500).reduce((sum, [, count]) => sum + count, 0);
-    expect({ statuses: Object.fromEntries(statuses), refusedSome: refused > 0 }).toEqual({ statuses: Object.fromEntries(statuses), refusedSome: true });
+    expect({ statuses: Object.fromEntries(statuses), refusedSome: refused > 0 }).toEqual({
+      statuses: Object.fromEntries(statuses),
+      refusedSome: true,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { EVENT_TYPES, RESOURCE_TYPES, type EventType, type ResourceType } from "@modelhooks/events";
+import { EVENT_TYPES, RESOURCE_TYPES, type EventType, type ResourceType } from "@modelhooks/contracts";
 import { MATCHING_WEBHOOKS_SQL, webhookMatches } from "@modelhooks/webhooks";
 import { createHarness, type Harness } from "../support/harness.js";
 
@@ -23,12 +23,16 @@ it("the fan-out's SQL matches exactly the webhooks SPEC §4's rule matches", asy
   const shapes = [own.id, other.id].flatMap((workspaceId) =>
     (["ACTIVE", "DISABLED"] as const).flatMap((status) =>
       [true, false].flatMap((allEvents) =>
-        eventTypeSets.flatMap((eventTypes) => resourceTypeSets.map((resourceTypes) => ({ workspaceId, status, allEvents, eventTypes, resourceTypes }))),
+        eventTypeSets.flatMap((eventTypes) =>
+          resourceTypeSets.map((resourceTypes) => ({ workspaceId, status, allEvents, eventTypes, resourceTypes })),
+        ),
       ),
     ),
   );
   const webhooks = await Promise.all(
-    shapes.map((shape, index) => h.api.db.webhook.create({ data: { ...shape, name: `shape-${index}`, location: "https://example.com/hook" } })),
+    shapes.map((shape, index) =>
+      h.api.db.webhook.create({ data: { ...shape, name: `shape-${index}`, location: "https://example.com/hook" } }),
+    ),
   );
 
   let matchedSomewhere = 0;
@@ -41,8 +45,14 @@ it("the fan-out's SQL matches exactly the webhooks SPEC §4's rule matches", asy
         eventType,
         resourceType,
       );
-      const expected = webhooks.filter((webhook) => webhookMatches(webhook, { workspaceId: own.id, eventType, resourceType })).map((webhook) => webhook.id);
-      expect({ eventType, resourceType, matched: rows.map((row) => row.id).sort((a, b) => a - b) }).toEqual({ eventType, resourceType, matched: expected.sort((a, b) => a - b) });
+      const expected = webhooks
+        .filter((webhook) => webhookMatches(webhook, { workspaceId: own.id, eventType, resourceType }))
+        .map((webhook) => webhook.id);
+      expect({ eventType, resourceType, matched: rows.map((row) => row.id).sort((a, b) => a - b) }).toEqual({
+        eventType,
+        resourceType,
+        matched: expected.sort((a, b) => a - b),
+      });
       matchedSomewhere += expected.length;
     }
   }

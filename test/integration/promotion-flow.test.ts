@@ -31,23 +31,39 @@ describe("promotion to Production", () => {
     const { workspace, author, approver } = await team();
     await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
     const path = `/jenkins-${workspace.id}`;
-    const webhook = await steps.createWebhook(workspace.id, { name: "jenkins", location: receiver.url(path), event_types: ["PROMOTE"], mutual_secret: "jenkins-secret" });
+    const webhook = await steps.createWebhook(workspace.id, {
+      name: "jenkins",
+      location: receiver.url(path),
+      event_types: ["PROMOTE"],
+      mutual_secret: "jenkins-secret",
+    });
     const model = await steps.createModel(workspace.name, "churn", author);
     const version = await steps.createVersion(model.id, "v1", author);
     expect(version).toMatchObject({ stage: "UNASSIGNED", promotion_status: null, redirect_metadata: "" });
 
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
-    expect(requested).toMatchObject({ model_version_id: version.id, author_id: author.id, transition: { source_stage: "UNASSIGNED", desired_stage: "PRODUCTION", state: "PENDING" } });
+    expect(requested).toMatchObject({
+      model_version_id: version.id,
+      author_id: author.id,
+      transition: { source_stage: "UNASSIGNED", desired_stage: "PRODUCTION", state: "PENDING" },
+    });
     const selfApproval = await steps.approve(requested.transition.id, author);
     expect(selfApproval.status).toBe(403);
     const approved = await steps.ok(steps.approve(requested.transition.id, approver));
-    expect(approved).toMatchObject({ author_id: approver.id, comment: "lgtm", transition: { id: requested.transition.id, state: "APPROVED" } });
+    expect(approved).toMatchObject({
+      author_id: approver.id,
+      comment: "lgtm",
+      transition: { id: requested.transition.id, state: "APPROVED" },
+    });
 
     const promoting = await steps.getVersion(version.id, author);
     expect(promoting).toMatchObject({ stage: "PRODUCTION", promotion_status: "IN_PROGRESS" });
 
     const [delivery] = await waitFor(() => receiver.received(path).length > 0 && receiver.received(path), { what: "PROMOTE delivered" });
-    new StandardWebhook(Buffer.from("jenkins-secret").toString("base64")).verify(delivery!.body, delivery!.headers as Record<string, string>);
+    new StandardWebhook(Buffer.from("jenkins-secret").toString("base64")).verify(
+      delivery!.body,
+      delivery!.headers as Record<string, string>,
+    );
     const event = delivery!.json;
     expect(event).toMatchObject({
       event_type: "PROMOTE",
@@ -58,9 +74,21 @@ describe("promotion to Production", () => {
       test: false,
     });
     expect(event.original_entity.model_version).toMatchObject({ id: version.id, stage: "UNASSIGNED", promotion_status: null });
-    expect(event.new_entity.model_version).toMatchObject({ id: version.id, version: "v1", registered_model_id: model.id, stage: "PRODUCTION", promotion_status: "IN_PROGRESS" });
+    expect(event.new_entity.model_version).toMatchObject({
+      id: version.id,
+      version: "v1",
+      registered_model_id: model.id,
+      stage: "PRODUCTION",
+      promotion_status: "IN_PROGRESS",
+    });
     expect(event.new_entity.registered_model).toEqual({ id: model.id, name: "churn" });
-    expect(event.new_entity.transition).toMatchObject({ id: requested.transition.id, source_stage: "UNASSIGNED", desired_stage: "PRODUCTION", state: "APPROVED", author_id: author.id });
+    expect(event.new_entity.transition).toMatchObject({
+      id: requested.transition.id,
+      source_stage: "UNASSIGNED",
+      desired_stage: "PRODUCTION",
+      state: "APPROVED",
+      author_id: author.id,
+    });
     expect(event.new_entity.approved_by).toEqual({ id: approver.id, email: approver.email });
     expect(delivery!.headers["webhook-id"]).toBe(event.event_uuid);
 
@@ -74,7 +102,11 @@ describe("promotion to Production", () => {
     );
     expect(callback.model_version).toMatchObject({ promotion_status: "COMPLETE", forwarding_url: "https://serving.example.com/churn/v1" });
     const shown = await steps.getVersion(version.id, approver);
-    expect(shown).toMatchObject({ stage: "PRODUCTION", promotion_status: "COMPLETE", forwarding_url: "https://serving.example.com/churn/v1" });
+    expect(shown).toMatchObject({
+      stage: "PRODUCTION",
+      promotion_status: "COMPLETE",
+      forwarding_url: "https://serving.example.com/churn/v1",
+    });
     expect(JSON.parse(shown.redirect_metadata)).toEqual({ url: "https://serving.example.com/churn/v1" });
   });
 
@@ -86,13 +118,27 @@ describe("promotion to Production", () => {
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
     await steps.ok(steps.approve(requested.transition.id, approver));
     const patch = (body: object) =>
-      h.request.patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`).set("grpc-metadata-email", author.email).set("grpc-metadata-developer_key", author.key).send(body);
+      h.request
+        .patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`)
+        .set("grpc-metadata-email", author.email)
+        .set("grpc-metadata-developer_key", author.key)
+        .send(body);
     const missing = await patch({ promotion_status: "FAILED" });
     expect(missing.status).toBe(400);
     expect(missing.body.error.details[0].path).toBe("promotion_message");
     expect((await steps.getVersion(version.id, author)).promotion_status).toBe("IN_PROGRESS");
-    const failed = await steps.ok(patch({ promotion_status: "FAILED", promotion_message: "canary failed: p99 latency 3s", redirect_metadata: { url: "https://old.example.com" } }));
-    expect(failed.model_version).toMatchObject({ promotion_status: "FAILED", promotion_message: "canary failed: p99 latency 3s", redirect_metadata: '{"url":"https://old.example.com"}' });
+    const failed = await steps.ok(
+      patch({
+        promotion_status: "FAILED",
+        promotion_message: "canary failed: p99 latency 3s",
+        redirect_metadata: { url: "https://old.example.com" },
+      }),
+    );
+    expect(failed.model_version).toMatchObject({
+      promotion_status: "FAILED",
+      promotion_message: "canary failed: p99 latency 3s",
+      redirect_metadata: '{"url":"https://old.example.com"}',
+    });
     const again = await patch({ promotion_status: "COMPLETE" });
     expect(again.status).toBe(409); // nothing in progress any more
   });
@@ -127,15 +173,21 @@ describe("promotion to Production", () => {
     await steps.ok(h.post("/api/v1/registry/stage/closeTransition", { transition_id: second.transition.id }, author));
     expect((await steps.getVersion(version.id, author)).stage).toBe("UNASSIGNED");
 
-    expect((await h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "STAGING" }, author)).status).toBe(403);
+    expect((await h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "STAGING" }, author)).status).toBe(
+      403,
+    );
     const toProduction = await h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "PRODUCTION" });
     expect(toProduction.status).toBe(400);
-    await steps.ok(h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "STAGING", comment: "admin override" }));
+    await steps.ok(
+      h.post("/api/v1/registry/stage/updateStage", { model_version_id: version.id, stage: "STAGING", comment: "admin override" }),
+    );
     expect((await steps.getVersion(version.id, author)).stage).toBe("STAGING");
 
     const all = await steps.ok(h.post("/api/v1/registry/stage/findTransitions", { model_version_id: version.id }, author));
     expect(all.activities.map((activity: any) => activity.transition.state)).toEqual(["CLOSED", "REJECTED"]);
-    const rejected = await steps.ok(h.post("/api/v1/registry/stage/findTransitions", { model_version_id: version.id, state: ["REJECTED"] }, author));
+    const rejected = await steps.ok(
+      h.post("/api/v1/registry/stage/findTransitions", { model_version_id: version.id, state: ["REJECTED"] }, author),
+    );
     expect(rejected.activities.map((activity: any) => activity.transition.id)).toEqual([first.transition.id]);
   });
 });
@@ -150,13 +202,17 @@ describe("isolation", () => {
     const version = await steps.createVersion(model.id, "v1", author);
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
 
-    const get = (path: string) => h.request.get(path).set("grpc-metadata-email", outsider.email).set("grpc-metadata-developer_key", outsider.key);
+    const get = (path: string) =>
+      h.request.get(path).set("grpc-metadata-email", outsider.email).set("grpc-metadata-developer_key", outsider.key);
     expect((await get(`${REGISTRY}/registered_models/${model.id}`)).status).toBe(404);
     expect((await get(`${REGISTRY}/model_versions/${version.id}`)).status).toBe(404);
     expect((await get(`${REGISTRY}/workspaces/${workspace.name}/registered_models/private`)).status).toBe(404);
     expect((await h.post(`${REGISTRY}/workspaces/${workspace.name}/registered_models`, { name: "intruder" }, outsider)).status).toBe(404);
     expect((await steps.approve(requested.transition.id, outsider)).status).toBe(404);
-    expect((await h.post("/api/v1/registry/stage/createTransition", { model_version_id: version.id, desired_stage: "STAGING" }, outsider)).status).toBe(404);
+    expect(
+      (await h.post("/api/v1/registry/stage/createTransition", { model_version_id: version.id, desired_stage: "STAGING" }, outsider))
+        .status,
+    ).toBe(404);
     expect((await h.post(`${REGISTRY}/model_versions/${version.id}/scan`, {}, outsider)).status).toBe(404);
 
     await steps.ok(steps.approve(requested.transition.id, approver));
@@ -178,13 +234,21 @@ describe("bad input changes nothing", () => {
     const model = await steps.createModel(workspace.name, "strict", author);
     const version = await steps.createVersion(model.id, "v1", author);
     const before = await h.api.db.stageTransition.count();
-    const unknownStage = await h.post("/api/v1/registry/stage/createTransition", { model_version_id: version.id, desired_stage: "PRODUCTIONISH" }, author);
+    const unknownStage = await h.post(
+      "/api/v1/registry/stage/createTransition",
+      { model_version_id: version.id, desired_stage: "PRODUCTIONISH" },
+      author,
+    );
     expect(unknownStage.status).toBe(400);
     expect(unknownStage.body.error.details[0].path).toBe("desired_stage");
     const missingId = await h.post("/api/v1/registry/stage/createTransition", { desired_stage: "STAGING" }, author);
     expect(missingId.status).toBe(400);
     expect(missingId.body.error.details[0].path).toBe("model_version_id");
-    const noVersion = await h.post("/api/v1/registry/stage/createTransition", { model_version_id: 999_999, desired_stage: "STAGING" }, author);
+    const noVersion = await h.post(
+      "/api/v1/registry/stage/createTransition",
+      { model_version_id: 999_999, desired_stage: "STAGING" },
+      author,
+    );
     expect(noVersion.status).toBe(404);
     expect(noVersion.body.error.message).toMatch(/model version 999999/);
     const noTransition = await h.post("/api/v1/registry/stage/approveTransition", { transition_id: 999_999 }, author);

@@ -13,8 +13,19 @@ afterAll(async () => {
 
 it("sweeps overdue calls batch after batch, so calls with live jobs cannot hide lost ones", async () => {
   const workspace = await h.createWorkspace();
-  const webhook = await h.api.db.webhook.create({ data: { workspaceId: workspace.id, name: "sweep", location: "https://example.com/h", allEvents: true } });
-  const event = await h.api.db.event.create({ data: { uuid: "sweep-event", workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} } });
+  const webhook = await h.api.db.webhook.create({
+    data: { workspaceId: workspace.id, name: "sweep", location: "https://example.com/h", allEvents: true },
+  });
+  const event = await h.api.db.event.create({
+    data: {
+      uuid: "sweep-event",
+      workspaceId: workspace.id,
+      eventType: "CREATE",
+      resourceType: "BUILD",
+      timestamp: new Date(),
+      payload: {},
+    },
+  });
   const first = await h.api.db.webhookCall.create({ data: { eventId: event.id, webhookId: webhook.id } });
   const calls = [first];
   for (let index = 0; index < 2; index++) {

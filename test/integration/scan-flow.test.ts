@@ -79,7 +79,13 @@ describe("security scan: build, then notify", () => {
 
   it("a safe result lets the promotion through, and a workspace can require one", async () => {
     const { workspace, author, approver, version } = await scanSetup();
-    await steps.ok(h.request.put(`/api/v1/admin/workspaces/${workspace.id}/settings`).set("grpc-metadata-email", "admin@modelhooks.test").set("grpc-metadata-developer_key", "test-admin-developer-key").send({ require_safe_scan: true }));
+    await steps.ok(
+      h.request
+        .put(`/api/v1/admin/workspaces/${workspace.id}/settings`)
+        .set("grpc-metadata-email", "admin@modelhooks.test")
+        .set("grpc-metadata-developer_key", "test-admin-developer-key")
+        .send({ require_safe_scan: true }),
+    );
     const transition = await steps.requestTransition(version.id, "PRODUCTION", author);
     const unscanned = await steps.approve(transition.transition.id, approver);
     expect(unscanned.status).toBe(409);
@@ -94,14 +100,25 @@ describe("security scan: build, then notify", () => {
   it("a failed build emits nothing and leaves scan_status error with a readable reason", async () => {
     const { author, path, version } = await scanSetup({ labels: [SIMULATE_BUILD_FAILURE_LABEL] });
     const { build_id } = await steps.requestScan(version.id, author);
-    const scan = await waitFor(async () => {
-      const current = await steps.getScan(build_id, author);
-      return current.scan_status === "error" && current;
-    }, { what: "scan error" });
+    const scan = await waitFor(
+      async () => {
+        const current = await steps.getScan(build_id, author);
+        return current.scan_status === "error" && current;
+      },
+      { what: "scan error" },
+    );
     expect(scan.message).toMatch(/build failed: simulated build failure/);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.received(path)).toHaveLength(0);
-    expect(await h.api.db.event.count({ where: { eventType: "REQUEST_SCAN", workspaceId: (await h.api.db.modelVersion.findUniqueOrThrow({ where: { id: version.id }, include: { registeredModel: true } })).registeredModel.workspaceId } })).toBe(0);
+    expect(
+      await h.api.db.event.count({
+        where: {
+          eventType: "REQUEST_SCAN",
+          workspaceId: (await h.api.db.modelVersion.findUniqueOrThrow({ where: { id: version.id }, include: { registeredModel: true } }))
+            .registeredModel.workspaceId,
+        },
+      }),
+    ).toBe(0);
   });
 
   it("two concurrent scan requests start one build and send one REQUEST_SCAN", async () => {
@@ -117,7 +134,9 @@ describe("security scan: build, then notify", () => {
   it("with SCAN_EVENTS off the build still happens but no REQUEST_SCAN is ever delivered", async () => {
     const { author, path, version } = await scanSetup({ scanEvents: false });
     const { build_id } = await steps.requestScan(version.id, author);
-    await waitFor(async () => (await h.api.db.build.findUniqueOrThrow({ where: { id: build_id } })).status === "READY", { what: "build ready" });
+    await waitFor(async () => (await h.api.db.build.findUniqueOrThrow({ where: { id: build_id } })).status === "READY", {
+      what: "build ready",
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.received(path)).toHaveLength(0);
     expect(await steps.getScan(build_id, author)).toMatchObject({ scan_status: "unscanned" });
@@ -125,11 +144,15 @@ describe("security scan: build, then notify", () => {
 
   it("Verta's build routes: create with scan_external, then the scan arrives when ready", async () => {
     const { workspace, author, path, version } = await scanSetup();
-    const build = await steps.ok(h.post(`${DEPLOYMENT}/workspace/${workspace.name}/builds`, { model_version_id: version.id, scan_external: true }, author));
+    const build = await steps.ok(
+      h.post(`${DEPLOYMENT}/workspace/${workspace.name}/builds`, { model_version_id: version.id, scan_external: true }, author),
+    );
     expect(build).toMatchObject({ id: expect.any(Number), model_version_id: version.id, status: "building" });
     await waitFor(() => receiver.received(path).length === 1, { what: "REQUEST_SCAN after build" });
     expect(receiver.received(path)[0]!.json.new_entity.scan_request.buildId).toBe(build.id);
-    const rescan = await steps.ok(h.post(`${DEPLOYMENT}/workspace/${workspace.name}/builds/${build.id}/scan`, { scan_external: true }, author));
+    const rescan = await steps.ok(
+      h.post(`${DEPLOYMENT}/workspace/${workspace.name}/builds/${build.id}/scan`, { scan_external: true }, author),
+    );
     expect(rescan.scan_status).toBe("scanning");
     await waitFor(() => receiver.received(path).length === 2, { what: "REQUEST_SCAN on request" });
   });

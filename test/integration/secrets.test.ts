@@ -20,13 +20,27 @@ it("stores mutual secrets encrypted and developer keys hashed, and never returns
   const member = await h.createUser([workspace.id]);
   // triggerTest takes the first 500; the delivery then fails once and is retried to success.
   receiver.sequence("/secret", [500, 500, 200]);
-  const created = await h.post(`${EVENTS}/createWebhook`, { name: "with-secret", location: receiver.url("/secret"), all_events: true, mutual_secret: secret, workspace_id: workspace.id });
+  const created = await h.post(`${EVENTS}/createWebhook`, {
+    name: "with-secret",
+    location: receiver.url("/secret"),
+    all_events: true,
+    mutual_secret: secret,
+    workspace_id: workspace.id,
+  });
   const answers: unknown[] = [created.body];
   answers.push((await h.post(`${EVENTS}/findWebhook`, { ids: [created.body.id] })).body);
   answers.push((await h.post(`${EVENTS}/updateWebhook`, { id: created.body.id, add_event_types: ["PROMOTE"] })).body);
   answers.push((await h.post(`${EVENTS}/triggerTest`, { webhook_id: created.body.id })).body);
-  await h.post(`${EVENTS}/createEvent`, { event_uuid: "secret-event", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }, member).expect(202);
-  await waitFor(async () => (await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "secret-event" } } }))?.status === "SUCCESS", { what: "delivery" });
+  await h
+    .post(
+      `${EVENTS}/createEvent`,
+      { event_uuid: "secret-event", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" },
+      member,
+    )
+    .expect(202);
+  await waitFor(async () => (await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "secret-event" } } }))?.status === "SUCCESS", {
+    what: "delivery",
+  });
   const calls = (await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: ["secret-event"], include_attempts: true })).body;
   expect(calls.calls[0].attempts).toBe(2); // a failed attempt and its retry went through the logs too
   answers.push(calls);
@@ -39,7 +53,9 @@ it("stores mutual secrets encrypted and developer keys hashed, and never returns
   const user = await h.api.db.user.findUniqueOrThrow({ where: { email: member.email } });
   expect(user.developerKeyHash).not.toContain(member.key);
 
-  const jobs = await Promise.all(Object.values(h.api.queues.queues).map((queue) => queue.getJobs(["completed", "failed", "waiting", "delayed", "active"])));
+  const jobs = await Promise.all(
+    Object.values(h.api.queues.queues).map((queue) => queue.getJobs(["completed", "failed", "waiting", "delayed", "active"])),
+  );
   const jobData = JSON.stringify(jobs.flat().map((job) => ({ name: job.name, data: job.data })));
   expect(jobData).toContain("secret-event"); // the dashboard data is really there…
   const attempts = JSON.stringify(await h.api.db.webhookCallAttempt.findMany());

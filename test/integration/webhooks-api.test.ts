@@ -13,7 +13,13 @@ describe("createWebhook, as Verta's clients send it", () => {
   it("answers the Webhook with a numeric id; a duplicate name in the workspace is 409, in another workspace fine", async () => {
     const workspace = await h.createWorkspace();
     const other = await h.createWorkspace();
-    const body = { name: "jenkins", location: "https://ci.example.com/hook", event_types: ["CREATE", "READ"], all_events: false, workspace_id: workspace.id };
+    const body = {
+      name: "jenkins",
+      location: "https://ci.example.com/hook",
+      event_types: ["CREATE", "READ"],
+      all_events: false,
+      workspace_id: workspace.id,
+    };
     const first = await h.request
       .post(`${EVENTS}/createWebhook`)
       .set("grpc-metadata-developer_key", "test-admin-developer-key")
@@ -60,7 +66,11 @@ describe("authorization", () => {
   it("accepts a Bearer developer key with the email header", async () => {
     const workspace = await h.createWorkspace();
     const member = await h.createUser([workspace.id]);
-    const response = await h.request.post(`${EVENTS}/findWebhook`).set("grpc-metadata-email", member.email).set("authorization", `Bearer ${member.key}`).send({});
+    const response = await h.request
+      .post(`${EVENTS}/findWebhook`)
+      .set("grpc-metadata-email", member.email)
+      .set("authorization", `Bearer ${member.key}`)
+      .send({});
     expect(response.status).toBe(200);
   });
 
@@ -68,8 +78,18 @@ describe("authorization", () => {
     const mine = await h.createWorkspace();
     const theirs = await h.createWorkspace();
     const member = await h.createUser([mine.id]);
-    const hidden = await h.post(`${EVENTS}/createWebhook`, { name: "theirs", location: "https://example.com/h", all_events: true, workspace_id: theirs.id });
-    const visible = await h.post(`${EVENTS}/createWebhook`, { name: "mine", location: "https://example.com/h", all_events: true, workspace_id: mine.id });
+    const hidden = await h.post(`${EVENTS}/createWebhook`, {
+      name: "theirs",
+      location: "https://example.com/h",
+      all_events: true,
+      workspace_id: theirs.id,
+    });
+    const visible = await h.post(`${EVENTS}/createWebhook`, {
+      name: "mine",
+      location: "https://example.com/h",
+      all_events: true,
+      workspace_id: mine.id,
+    });
     const found = await h.post(`${EVENTS}/findWebhook`, {}, member);
     expect(found.body.webhooks.map((webhook: { id: number }) => webhook.id)).toEqual([visible.body.id]);
     const byId = await h.post(`${EVENTS}/findWebhook`, { ids: [hidden.body.id] }, member);
@@ -78,13 +98,22 @@ describe("authorization", () => {
     expect(byWorkspace.body.webhooks).toEqual([]);
     const calls = await h.post(`${EVENTS}/findWebhookCall`, { webhook_ids: [hidden.body.id] }, member);
     expect(calls.body).toEqual({ calls: [], total_records: 0 });
-    const event = await h.post(`${EVENTS}/createEvent`, { event_uuid: "hidden-ws-event", event_type: "CREATE", workspace_id: theirs.id, resource_type: "BUILD" }, member);
+    const event = await h.post(
+      `${EVENTS}/createEvent`,
+      { event_uuid: "hidden-ws-event", event_type: "CREATE", workspace_id: theirs.id, resource_type: "BUILD" },
+      member,
+    );
     expect(event.status).toBe(404);
     expect(await h.api.db.event.count({ where: { uuid: "hidden-ws-event" } })).toBe(0);
   });
 
   it("answers a system admin's createEvent for a workspace that does not exist with 404, recording nothing", async () => {
-    const event = await h.post(`${EVENTS}/createEvent`, { event_uuid: "no-such-ws-event", event_type: "CREATE", workspace_id: 2_000_000_000, resource_type: "BUILD" });
+    const event = await h.post(`${EVENTS}/createEvent`, {
+      event_uuid: "no-such-ws-event",
+      event_type: "CREATE",
+      workspace_id: 2_000_000_000,
+      resource_type: "BUILD",
+    });
     expect(event.status).toBe(404);
     expect(event.body.error).toMatchObject({ code: "not_found", message: "workspace 2000000000 not found" });
     expect(await h.api.db.event.count({ where: { uuid: "no-such-ws-event" } })).toBe(0);
@@ -104,11 +133,22 @@ describe("updateWebhook / deleteWebhook", () => {
       mutual_secret: "rotated",
     });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ id, location: "https://example.com/b", event_types: ["PROMOTE", "DELETE"], resource_types: ["MODEL_VERSION"], has_mutual_secret: true, mutual_secret: "" });
+    expect(updated.body).toMatchObject({
+      id,
+      location: "https://example.com/b",
+      event_types: ["PROMOTE", "DELETE"],
+      resource_types: ["MODEL_VERSION"],
+      has_mutual_secret: true,
+      mutual_secret: "",
+    });
     const emptied = await h.post(`${EVENTS}/updateWebhook`, { id, delete_event_types: ["PROMOTE", "DELETE"] });
     expect(emptied.status).toBe(400);
     expect((await h.api.db.webhook.findUniqueOrThrow({ where: { id } })).eventTypes).toEqual(["PROMOTE", "DELETE"]);
-    const deleted = await h.request.delete(`${EVENTS}/deleteWebhook`).set("grpc-metadata-email", "admin@modelhooks.test").set("grpc-metadata-developer_key", "test-admin-developer-key").send({ ids: [id] });
+    const deleted = await h.request
+      .delete(`${EVENTS}/deleteWebhook`)
+      .set("grpc-metadata-email", "admin@modelhooks.test")
+      .set("grpc-metadata-developer_key", "test-admin-developer-key")
+      .send({ ids: [id] });
     expect(deleted.status).toBe(200);
     expect(await h.api.db.webhook.count({ where: { id } })).toBe(0);
     expect((await h.post(`${EVENTS}/deleteWebhook`, { ids: [id] })).status).toBe(404);
@@ -148,7 +188,9 @@ describe("protocol edges", () => {
     const workspace = await h.createWorkspace();
     const member = await h.createUser([workspace.id]);
     expect((await h.request.get("/admin/queues")).status).toBe(401);
-    expect((await h.request.get("/admin/queues").set("grpc-metadata-email", member.email).set("grpc-metadata-developer_key", member.key)).status).toBe(403);
+    expect(
+      (await h.request.get("/admin/queues").set("grpc-metadata-email", member.email).set("grpc-metadata-developer_key", member.key)).status,
+    ).toBe(403);
     const basic = Buffer.from("admin@modelhooks.test:test-admin-developer-key").toString("base64");
     const page = await h.request.get("/admin/queues/api/queues").set("authorization", `Basic ${basic}`);
     expect(page.status).toBe(200);
@@ -159,8 +201,17 @@ describe("protocol edges", () => {
 describe("metrics", () => {
   it("exposes calls by outcome, queue depths and events emitted for Prometheus", async () => {
     const workspace = await h.createWorkspace();
-    await h.post(`${EVENTS}/createWebhook`, { name: "metrics", location: "https://example.com/m", all_events: true, workspace_id: workspace.id }).expect(200);
-    await h.post(`${EVENTS}/createEvent`, { event_uuid: "metrics-event", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" }).expect(202);
+    await h
+      .post(`${EVENTS}/createWebhook`, { name: "metrics", location: "https://example.com/m", all_events: true, workspace_id: workspace.id })
+      .expect(200);
+    await h
+      .post(`${EVENTS}/createEvent`, {
+        event_uuid: "metrics-event",
+        event_type: "CREATE",
+        workspace_id: workspace.id,
+        resource_type: "BUILD",
+      })
+      .expect(202);
     // No worker here: record a finished call as the worker would have.
     const event = await h.api.db.event.findUniqueOrThrow({ where: { uuid: "metrics-event" } });
     const webhook = await h.api.db.webhook.findFirstOrThrow({ where: { name: "metrics", workspaceId: workspace.id } });
@@ -176,14 +227,28 @@ describe("metrics", () => {
 describe("findWebhookCall pagination", () => {
   it("answers newest first, page by page, with the total", async () => {
     const workspace = await h.createWorkspace();
-    const webhook = await h.api.db.webhook.create({ data: { workspaceId: workspace.id, name: "paged", location: "https://example.com/p", allEvents: true } });
+    const webhook = await h.api.db.webhook.create({
+      data: { workspaceId: workspace.id, name: "paged", location: "https://example.com/p", allEvents: true },
+    });
     const ids: number[] = [];
     for (let index = 0; index < 5; index++) {
-      const event = await h.api.db.event.create({ data: { uuid: `paged-${index}`, workspaceId: workspace.id, eventType: "CREATE", resourceType: "BUILD", timestamp: new Date(), payload: {} } });
-      const call = await h.api.db.webhookCall.create({ data: { eventId: event.id, webhookId: webhook.id, createdAt: new Date(Date.UTC(2026, 0, 1, 0, index)) } });
+      const event = await h.api.db.event.create({
+        data: {
+          uuid: `paged-${index}`,
+          workspaceId: workspace.id,
+          eventType: "CREATE",
+          resourceType: "BUILD",
+          timestamp: new Date(),
+          payload: {},
+        },
+      });
+      const call = await h.api.db.webhookCall.create({
+        data: { eventId: event.id, webhookId: webhook.id, createdAt: new Date(Date.UTC(2026, 0, 1, 0, index)) },
+      });
       ids.push(call.id);
     }
-    const page = (number: number, limit: number) => h.post(`${EVENTS}/findWebhookCall`, { webhook_ids: [webhook.id], page_number: number, page_limit: limit });
+    const page = (number: number, limit: number) =>
+      h.post(`${EVENTS}/findWebhookCall`, { webhook_ids: [webhook.id], page_number: number, page_limit: limit });
     const second = await page(2, 2);
     expect(second.body.total_records).toBe(5);
     expect(second.body.calls.map((call: { id: number }) => call.id)).toEqual([ids[2], ids[1]]);

@@ -44,7 +44,9 @@ export async function tableSnapshot(db: Db): Promise<Record<string, TableState>>
 }
 
 export async function queueSnapshot(queues: JobQueues): Promise<Record<string, Record<string, number>>> {
-  const entries = await Promise.all(Object.entries(queues.queues).map(async ([name, queue]) => [name, await queue.getJobCounts()] as const));
+  const entries = await Promise.all(
+    Object.entries(queues.queues).map(async ([name, queue]) => [name, await queue.getJobCounts()] as const),
+  );
   return Object.fromEntries(entries);
 }
 

@@ -95,7 +95,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     logs,
     request,
     post(path, body, caller = ADMIN) {
-      return request.post(path).set("grpc-metadata-email", caller.email).set("grpc-metadata-developer_key", caller.key).send(body as object);
+      return request
+        .post(path)
+        .set("grpc-metadata-email", caller.email)
+        .set("grpc-metadata-developer_key", caller.key)
+        .send(body as object);
     },
     async createWorkspace(name = unique("ws")) {
       const response = await harness.post("/api/v1/admin/workspaces", { name });

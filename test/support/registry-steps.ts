@@ -15,26 +15,56 @@ export function registrySteps(h: Harness) {
   return {
     ok,
     setFlag: (workspaceId: number, flag: "PROMOTION_EVENTS" | "SCAN_EVENTS", enabled: boolean) =>
-      ok(h.request.put(`/api/v1/admin/workspaces/${workspaceId}/feature-flags/${flag}`).set("grpc-metadata-email", "admin@modelhooks.test").set("grpc-metadata-developer_key", "test-admin-developer-key").send({ enabled })),
-    createWebhook: (workspaceId: number, body: Record<string, unknown>) => ok(h.post(`${EVENTS}/createWebhook`, { workspace_id: workspaceId, ...body })),
+      ok(
+        h.request
+          .put(`/api/v1/admin/workspaces/${workspaceId}/feature-flags/${flag}`)
+          .set("grpc-metadata-email", "admin@modelhooks.test")
+          .set("grpc-metadata-developer_key", "test-admin-developer-key")
+          .send({ enabled }),
+      ),
+    createWebhook: (workspaceId: number, body: Record<string, unknown>) =>
+      ok(h.post(`${EVENTS}/createWebhook`, { workspace_id: workspaceId, ...body })),
     createModel: async (workspaceName: string, name: string, caller: Caller, labels: string[] = []) =>
-      (await ok(h.post(`${REGISTRY}/workspaces/${workspaceName}/registered_models`, { name, description: "churn model", labels }, caller))).registered_model,
+      (await ok(h.post(`${REGISTRY}/workspaces/${workspaceName}/registered_models`, { name, description: "churn model", labels }, caller)))
+        .registered_model,
     createVersion: async (modelId: number, version: string, caller: Caller, labels: string[] = []) =>
       (await ok(h.post(`${REGISTRY}/registered_models/${modelId}/model_versions`, { version, labels }, caller))).model_version,
     getVersion: async (versionId: number, caller: Caller) =>
-      (await ok(h.request.get(`${REGISTRY}/model_versions/${versionId}`).set("grpc-metadata-email", caller.email).set("grpc-metadata-developer_key", caller.key))).model_version,
+      (
+        await ok(
+          h.request
+            .get(`${REGISTRY}/model_versions/${versionId}`)
+            .set("grpc-metadata-email", caller.email)
+            .set("grpc-metadata-developer_key", caller.key),
+        )
+      ).model_version,
     requestTransition: (versionId: number, desiredStage: string, caller: Caller) =>
-      ok(h.post(`${STAGE}/createTransition`, { model_version_id: versionId, desired_stage: desiredStage, comment: "ready for prime time" }, caller)),
-    approve: (transitionId: number, caller: Caller) => h.post(`${STAGE}/approveTransition`, { transition_id: transitionId, comment: "lgtm" }, caller),
+      ok(
+        h.post(
+          `${STAGE}/createTransition`,
+          { model_version_id: versionId, desired_stage: desiredStage, comment: "ready for prime time" },
+          caller,
+        ),
+      ),
+    approve: (transitionId: number, caller: Caller) =>
+      h.post(`${STAGE}/approveTransition`, { transition_id: transitionId, comment: "lgtm" }, caller),
     requestScan: (versionId: number, caller: Caller) => ok(h.post(`${REGISTRY}/model_versions/${versionId}/scan`, {}, caller)),
     getScan: (buildId: number, caller: Caller) =>
-      ok(h.request.get(`${DEPLOYMENT}/builds/${buildId}/scan`).set("grpc-metadata-email", caller.email).set("grpc-metadata-developer_key", caller.key)),
+      ok(
+        h.request
+          .get(`${DEPLOYMENT}/builds/${buildId}/scan`)
+          .set("grpc-metadata-email", caller.email)
+          .set("grpc-metadata-developer_key", caller.key),
+      ),
     putScanResult: (workspaceName: string, buildId: number, safety: string, caller: Caller) =>
       h.request
         .put(`${DEPLOYMENT}/workspace/${workspaceName}/builds/${buildId}/scan`)
         .set("grpc-metadata-email", caller.email)
         .set("grpc-metadata-developer_key", caller.key)
-        .send({ scan_status: "scanned", scan_external_results: { url: `https://scanner.example.com/reports/${buildId}`, safety_status: safety } }),
+        .send({
+          scan_status: "scanned",
+          scan_external_results: { url: `https://scanner.example.com/reports/${buildId}`, safety_status: safety },
+        }),
   };
 }
 

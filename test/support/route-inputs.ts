@@ -49,7 +49,9 @@ export interface TableRoute {
 export const routeKey = (route: Pick<RouteDef, "method" | "path">) => `${route.method.toUpperCase()} ${route.path}`;
 
 /** Every route of the table, once, with the prefixes it is mounted at. */
-export const tableRoutes: TableRoute[] = routeGroups.flatMap((group) => group.routes.map((route) => ({ group: group.name, prefixes: group.prefixes, route, key: routeKey(route) })));
+export const tableRoutes: TableRoute[] = routeGroups.flatMap((group) =>
+  group.routes.map((route) => ({ group: group.name, prefixes: group.prefixes, route, key: routeKey(route) })),
+);
 
 /** The `:name` parameters a route path declares. */
 export const pathParams = (path: string) => [...path.matchAll(/:(\w+)/g)].map((match) => match[1] as string);
@@ -66,14 +68,23 @@ export function fillPath(path: string, params: Record<string, string | number>):
 /** Valid input per route, keyed by routeKey. Names are made unique so a case can run more than once. */
 export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   // EventService
-  "POST /createWebhook": (fx) => ({ params: {}, body: { name: `hook-${fx.unique}`, workspace_id: fx.workspace.id, location: "https://example.com/hook", all_events: true } }),
+  "POST /createWebhook": (fx) => ({
+    params: {},
+    body: { name: `hook-${fx.unique}`, workspace_id: fx.workspace.id, location: "https://example.com/hook", all_events: true },
+  }),
   "POST /updateWebhook": (fx) => ({ params: {}, body: { id: fx.webhookId, new_location: "https://example.com/changed" } }),
   "POST /findWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),
   "DELETE /deleteWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),
   "POST /deleteWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),
   "POST /createEvent": (fx) => ({
     params: {},
-    body: { event_uuid: `event-${fx.unique}`, event_type: "CREATE", workspace_id: fx.workspace.id, resource_type: "REGISTERED_MODEL", new_entity: { registered_model: { id: fx.modelId, name: fx.modelName } } },
+    body: {
+      event_uuid: `event-${fx.unique}`,
+      event_type: "CREATE",
+      workspace_id: fx.workspace.id,
+      resource_type: "REGISTERED_MODEL",
+      new_entity: { registered_model: { id: fx.modelId, name: fx.modelName } },
+    },
   }),
   "POST /findWebhookCall": (fx) => ({ params: {}, body: { ids: [fx.callId] } }),
   "POST /retriggerWebhookCall": (fx) => ({ params: {}, body: { call_id: fx.callId } }),
@@ -82,7 +93,10 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   // Admin
   "POST /workspaces": (fx) => ({ params: {}, body: { name: `new-ws-${fx.unique}` } }),
   "POST /users": (fx) => ({ params: {}, body: { email: `new-user-${fx.unique}@example.test`, workspace_ids: [fx.workspace.id] } }),
-  "PUT /workspaces/:workspace_id/feature-flags/:flag": (fx) => ({ params: { workspace_id: fx.workspace.id, flag: "PROMOTION_EVENTS" }, body: { enabled: true } }),
+  "PUT /workspaces/:workspace_id/feature-flags/:flag": (fx) => ({
+    params: { workspace_id: fx.workspace.id, flag: "PROMOTION_EVENTS" },
+    body: { enabled: true },
+  }),
   "PUT /workspaces/:workspace_id/settings": (fx) => ({ params: { workspace_id: fx.workspace.id }, body: { require_safe_scan: true } }),
 
   // Registry
@@ -90,13 +104,21 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
     params: { workspace_name: fx.workspace.name },
     body: { name: `model-${fx.unique}`, description: "a new model", labels: ["fresh"] },
   }),
-  "GET /workspaces/:workspace_name/registered_models/:name": (fx) => ({ params: { workspace_name: fx.workspace.name, name: fx.modelName } }),
+  "GET /workspaces/:workspace_name/registered_models/:name": (fx) => ({
+    params: { workspace_name: fx.workspace.name, name: fx.modelName },
+  }),
   "GET /registered_models/:rm_id": (fx) => ({ params: { rm_id: fx.modelId } }),
   "PATCH /registered_models/:rm_id": (fx) => ({ params: { rm_id: fx.modelId }, body: { description: "changed" } }),
   "DELETE /registered_models/:rm_id": (fx) => ({ params: { rm_id: fx.modelId } }),
-  "POST /registered_models/:rm_id/model_versions": (fx) => ({ params: { rm_id: fx.modelId }, body: { version: `v-${fx.unique}`, labels: ["candidate"] } }),
+  "POST /registered_models/:rm_id/model_versions": (fx) => ({
+    params: { rm_id: fx.modelId },
+    body: { version: `v-${fx.unique}`, labels: ["candidate"] },
+  }),
   "GET /model_versions/:mv_id": (fx) => ({ params: { mv_id: fx.versionId } }),
-  "PATCH /registered_models/:rm_id/model_versions/:mv_id": (fx) => ({ params: { rm_id: fx.modelId, mv_id: fx.versionId }, body: { description: "changed", labels: ["x"] } }),
+  "PATCH /registered_models/:rm_id/model_versions/:mv_id": (fx) => ({
+    params: { rm_id: fx.modelId, mv_id: fx.versionId },
+    body: { description: "changed", labels: ["x"] },
+  }),
   "DELETE /model_versions/:mv_id": (fx) => ({ params: { mv_id: fx.versionId } }),
   "POST /model_versions/:mv_id/scan": (fx) => ({ params: { mv_id: fx.versionId }, body: {} }),
 
@@ -109,11 +131,20 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   "POST /findTransitions": (fx) => ({ params: {}, body: { model_version_id: fx.versionId } }),
 
   // Deployment
-  "POST /workspace/:workspace/builds": (fx) => ({ params: { workspace: fx.workspace.name }, body: { model_version_id: fx.versionId, scan_external: false } }),
-  "POST /workspace/:workspace/builds/:build_id/scan": (fx) => ({ params: { workspace: fx.workspace.name, build_id: fx.buildId }, body: { scan_external: true } }),
+  "POST /workspace/:workspace/builds": (fx) => ({
+    params: { workspace: fx.workspace.name },
+    body: { model_version_id: fx.versionId, scan_external: false },
+  }),
+  "POST /workspace/:workspace/builds/:build_id/scan": (fx) => ({
+    params: { workspace: fx.workspace.name, build_id: fx.buildId },
+    body: { scan_external: true },
+  }),
   "PUT /workspace/:workspace/builds/:build_id/scan": (fx) => ({
     params: { workspace: fx.workspace.name, build_id: fx.buildId },
-    body: { scan_status: "scanned", scan_external_results: { url: `https://scanner.example.com/reports/${fx.buildId}`, safety_status: "safe" } },
+    body: {
+      scan_status: "scanned",
+      scan_external_results: { url: `https://scanner.example.com/reports/${fx.buildId}`, safety_status: "safe" },
+    },
   }),
   "GET /builds/:build_id/scan": (fx) => ({ params: { build_id: fx.buildId } }),
   "GET /builds/:build_id": (fx) => ({ params: { build_id: fx.buildId } }),
@@ -133,14 +164,26 @@ export async function createRouteFixture(h: Harness): Promise<RouteFixture> {
   const workspace = await db.workspace.create({
     data: {
       name: `ws-a-${unique}`,
-      webhooks: { create: { name: `hook-a-${unique}`, location: "http://127.0.0.1:9/never", eventTypes: ["CREATE"], allEvents: false, resourceTypes: [] } },
+      webhooks: {
+        create: {
+          name: `hook-a-${unique}`,
+          location: "http://127.0.0.1:9/never",
+          eventTypes: ["CREATE"],
+          allEvents: false,
+          resourceTypes: [],
+        },
+      },
       registeredModels: {
         create: {
           name: modelName,
           description: "fixture",
           labels: [],
           modelVersions: {
-            create: { version: "1", labels: [], builds: { create: { status: "READY", imageUrl: `registry.example.com/${modelName}:1`, finishedAt: new Date() } } },
+            create: {
+              version: "1",
+              labels: [],
+              builds: { create: { status: "READY", imageUrl: `registry.example.com/${modelName}:1`, finishedAt: new Date() } },
+            },
           },
         },
       },
@@ -161,7 +204,13 @@ export async function createRouteFixture(h: Harness): Promise<RouteFixture> {
   const eventUuid = `fixture-${unique}`;
   const transition = (authorId: number, desiredStage: "STAGING" | "DEVELOPMENT") =>
     db.stageTransition.create({
-      data: { modelVersionId: version.id, authorId, sourceStage: "UNASSIGNED", desiredStage, activities: { create: { modelVersionId: version.id, authorId, comment: "requested" } } },
+      data: {
+        modelVersionId: version.id,
+        authorId,
+        sourceStage: "UNASSIGNED",
+        desiredStage,
+        activities: { create: { modelVersionId: version.id, authorId, comment: "requested" } },
+      },
     });
   const [event, byAuthor, byMember] = await Promise.all([
     db.event.create({

@@ -1,5 +1,8 @@
 /** Polls until `check` returns a value other than undefined/false (or stops throwing); bounded. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const { timeoutMs = 20_000, intervalMs = 50, what = "condition" } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { eventInputSchema, type EventInput } from "../../packages/events/src/event-schema.js";
+import { eventInputSchema, type EventInput } from "@modelhooks/contracts";
 
 const valid: EventInput = {
   event_uuid: "evt-0001",
@@ -37,10 +37,19 @@ describe("eventInputSchema (createEvent's body)", () => {
   it("reads timestamps given as Unix seconds, Unix milliseconds or ISO-8601, as the same instant", () => {
     const instant = new Date("2024-05-01T12:00:00Z");
     const seconds = instant.getTime() / 1000;
-    for (const timestamp of [seconds, instant.getTime(), String(seconds), String(instant.getTime()), "2024-05-01T12:00:00Z", "2024-05-01T14:00:00+02:00"]) {
+    for (const timestamp of [
+      seconds,
+      instant.getTime(),
+      String(seconds),
+      String(instant.getTime()),
+      "2024-05-01T12:00:00Z",
+      "2024-05-01T14:00:00+02:00",
+    ]) {
       expect(eventInputSchema.parse({ ...valid, timestamp }).timestamp).toEqual(instant);
     }
-    expect(eventInputSchema.parse({ ...valid, timestamp: "2024-05-01T12:00:00.250Z" }).timestamp).toEqual(new Date("2024-05-01T12:00:00.250Z"));
+    expect(eventInputSchema.parse({ ...valid, timestamp: "2024-05-01T12:00:00.250Z" }).timestamp).toEqual(
+      new Date("2024-05-01T12:00:00.250Z"),
+    );
   });
 
   it.each([["yesterday"], ["2024-13-01T00:00:00Z"], ["2024-05-01"], [-1], [1.5], [""], [{}]])("rejects timestamp %p", (timestamp) => {
@@ -82,7 +91,13 @@ describe("eventInputSchema (createEvent's body)", () => {
   it("refuses timestamps outside the years 1–9999, which PostgreSQL cannot read, naming the field", () => {
     expect(eventInputSchema.parse({ ...valid, timestamp: 253_402_300_799_999 }).timestamp).toEqual(new Date("9999-12-31T23:59:59.999Z"));
     expect(eventInputSchema.parse({ ...valid, timestamp: "0001-01-01T00:00:00Z" }).timestamp).toEqual(new Date("0001-01-01T00:00:00Z"));
-    for (const timestamp of [253_402_300_800_000, 8.64e15 + 1, Number.MAX_SAFE_INTEGER, "0000-06-01T00:00:00Z", "0001-01-01T00:30:00+01:00"]) {
+    for (const timestamp of [
+      253_402_300_800_000,
+      8.64e15 + 1,
+      Number.MAX_SAFE_INTEGER,
+      "0000-06-01T00:00:00Z",
+      "0001-01-01T00:30:00+01:00",
+    ]) {
       expect(rejectedPaths({ ...valid, timestamp })).toContain("timestamp");
     }
   });

@@ -55,7 +55,12 @@ describe("GroupCommit", () => {
   it("when a row's data fails a batch, retries its items one at a time, so only that item fails", async () => {
     const runner = recordingRunner((items) => (items.includes(3) ? new RowError(`refused ${items.join(",")}`) : undefined));
     const commit = new GroupCommit(runner.run, OPTIONS);
-    const results = [1, 2, 3, 4].map((item) => commit.submit(item).then((row) => row, (error: Error) => error.message));
+    const results = [1, 2, 3, 4].map((item) =>
+      commit.submit(item).then(
+        (row) => row,
+        (error: Error) => error.message,
+      ),
+    );
     await runner.releaseNext(); // [1]
     await runner.releaseNext(); // [2, 3, 4] fails
     // Alone and in turn, within the batch's slot: never more statements at once than slots.
@@ -69,7 +74,12 @@ describe("GroupCommit", () => {
     const runner = recordingRunner((items) => (items.length > 1 ? new Error("connection refused") : undefined));
     const commit = new GroupCommit(runner.run, OPTIONS);
     const first = commit.submit(1);
-    const results = [2, 3, 4].map((item) => commit.submit(item).then((row) => row, (error: Error) => error.message));
+    const results = [2, 3, 4].map((item) =>
+      commit.submit(item).then(
+        (row) => row,
+        (error: Error) => error.message,
+      ),
+    );
     await runner.releaseAll();
     expect(await first).toBe("row 1");
     expect(await Promise.all(results)).toEqual(["connection refused", "connection refused", "connection refused"]);

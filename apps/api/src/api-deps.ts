@@ -33,7 +33,11 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
     db: createDb(config.DATABASE_URL),
     redis,
     // Redis errors are logged once per outage by the listener above.
-    queues: new JobQueues(redis, { prefix: config.QUEUE_PREFIX, deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS, onError: () => undefined }),
+    queues: new JobQueues(redis, {
+      prefix: config.QUEUE_PREFIX,
+      deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+      onError: () => undefined,
+    }),
     transport: createTransport(config),
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     logger,

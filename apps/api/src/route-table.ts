@@ -41,7 +41,7 @@ export interface RouteGroup {
 
 /** Keeps each route's own body/params types while collecting them in one table. */
 export function defineRoute<B extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType>(route: RouteDef<B, P>): RouteDef {
-  return route as unknown as RouteDef;
+  return route;
 }
 
 export function buildRouter(deps: ApiDeps, routes: RouteDef[]): Router {

@@ -21,7 +21,9 @@ const metricsServer =
     ? http
         .createServer((request, response) => {
           if (request.url !== "/metrics") return void response.writeHead(404).end();
-          void deps.metrics.registry.metrics().then((text) => response.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text));
+          void deps.metrics.registry
+            .metrics()
+            .then((text) => response.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text));
         })
         .on("error", (error) => logger.warn("worker metrics server not started", { error: error.message }))
         .listen(config.WORKER_METRICS_PORT, "127.0.0.1")

@@ -45,17 +45,20 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       concurrency: concurrency[key],
     });
     worker.on("failed", (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) deps.logger.warn("job failed for good", { queue: key, jobId: job.id, error: error.message });
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+        deps.logger.warn("job failed for good", { queue: key, jobId: job.id, error: error.message });
     });
     // Mostly Redis connections dropping and coming back, which the worker survives on its own.
     worker.on("error", (error) => deps.logger.warn("worker error", { queue: key, error: error.message }));
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  const scheduleRelay = () => deps.queues.schedule("maintenance", OUTBOX_RELAY_SCHEDULER, config.OUTBOX_RELAY_INTERVAL_MS, { task: "outbox-relay" });
+  const scheduleRelay = () =>
+    deps.queues.schedule("maintenance", OUTBOX_RELAY_SCHEDULER, config.OUTBOX_RELAY_INTERVAL_MS, { task: "outbox-relay" });
   await scheduleRelay();
   // A Redis restarted without persistence forgets the schedule with everything else: put it back.
-  const onReconnect = () => void scheduleRelay().catch((error: Error) => deps.logger.warn("could not re-create the relay schedule", { error: error.message }));
+  const onReconnect = () =>
+    void scheduleRelay().catch((error: Error) => deps.logger.warn("could not re-create the relay schedule", { error: error.message }));
   deps.redis.on("ready", onReconnect);
   // Catch up at once on what piled up while no worker ran.
   void runOutboxRelay(deps, relayCursor).catch((error: Error) => deps.logger.warn("start-up relay failed", { error: error.message }));

@@ -6,10 +6,7 @@ const DEV_ADMIN_DEVELOPER_KEY = "dev-admin-key";
 const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const boolean = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
 
-const encryptionKey = z.string().refine(
-  (value) => decodeKey(value)?.length === 32,
-  "must be 32 bytes, as 64 hex characters or base64",
-);
+const encryptionKey = z.string().refine((value) => decodeKey(value)?.length === 32, "must be 32 bytes, as 64 hex characters or base64");
 
 export function decodeKey(value: string): Buffer | undefined {
   if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, "hex");
@@ -24,7 +21,10 @@ export const envSchema = z
     DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/modelhooks"),
     REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
     // Every BullMQ key lives under this prefix, so several deployments (or test runs) share a Redis.
-    QUEUE_PREFIX: z.string().regex(/^[\w:.-]+$/).default("modelhooks"),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]+$/)
+      .default("modelhooks"),
     ADMIN_EMAIL: z.email().default("admin@modelhooks.local"),
     ADMIN_DEVELOPER_KEY: z.string().min(8).default(DEV_ADMIN_DEVELOPER_KEY),
     SECRET_ENCRYPTION_KEY: encryptionKey.default(DEV_SECRET_ENCRYPTION_KEY),

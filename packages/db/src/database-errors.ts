@@ -1,6 +1,7 @@
 /** The SQLSTATE PostgreSQL answered, as Prisma's driver adapter passes it on; undefined for other errors. */
 export function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | undefined)?.meta?.driverAdapterError?.cause?.originalCode;
+  const code = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | undefined)?.meta?.driverAdapterError
+    ?.cause?.originalCode;
   return typeof code === "string" ? code : undefined;
 }
 

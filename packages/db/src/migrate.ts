@@ -83,7 +83,10 @@ export async function migrate(databaseUrl: string, migrationsDir = MIGRATIONS_DI
 
 async function listMigrations(migrationsDir: string): Promise<string[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 async function applyMigration(client: pg.Client, name: string, sql: string, checksum: string): Promise<void> {
@@ -99,6 +102,6 @@ async function applyMigration(client: pg.Client, name: string, sql: string, chec
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK");
-    throw new Error(`migration ${name} failed: ${(error as Error).message}`);
+    throw new Error(`migration ${name} failed: ${(error as Error).message}`, { cause: error });
   }
 }

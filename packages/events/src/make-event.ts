@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { EventType, ParsedEvent, ResourceType } from "./event-schema.js";
+import type { EventType, ParsedEvent, ResourceType } from "@modelhooks/contracts";
 
 /** An event the service itself emits about a change it made, with a fresh uuid, timestamped now. */
 export function makeEvent(

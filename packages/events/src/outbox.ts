@@ -1,7 +1,7 @@
 import { SQL_UTC_NOW, sqlUtcTimestamp, type Db, type Prisma } from "@modelhooks/db";
 import type { Logger, Metrics } from "@modelhooks/observability";
 import { jobIds, type JobQueues } from "@modelhooks/queues";
-import type { EventPayload, ParsedEvent } from "./event-schema.js";
+import type { EventPayload, ParsedEvent } from "@modelhooks/contracts";
 
 export type EventSource = "api" | "registry" | "published" | "service";
 

@@ -1,5 +1,5 @@
 import { jobIds, type JobQueues } from "@modelhooks/queues";
-import { eventInputSchema, type EventInput } from "./event-schema.js";
+import { eventInputSchema, type EventInput } from "@modelhooks/contracts";
 
 /**
  * For platform services in Node: put an event straight onto the events queue, validated by the

@@ -23,7 +23,10 @@ const USER_WITH_WORKSPACES = `
   GROUP BY u.id`;
 
 export async function authenticate(db: Db, email: string, developerKey: string): Promise<Principal | undefined> {
-  const [user] = await db.$queryRawUnsafe<Array<Principal & { id: number; developerKeyHash: string }>>(USER_WITH_WORKSPACES, email.toLowerCase());
+  const [user] = await db.$queryRawUnsafe<Array<Principal & { id: number; developerKeyHash: string }>>(
+    USER_WITH_WORKSPACES,
+    email.toLowerCase(),
+  );
   const matches = developerKeyMatches(developerKey, user?.developerKeyHash ?? ABSENT_USER_HASH);
   if (!user || !matches) return undefined;
   return { userId: user.id, email: user.email, systemAdmin: user.systemAdmin, workspaceIds: user.workspaceIds };
@@ -60,7 +63,11 @@ export async function ensureBootstrapAdmin(db: Db, email: string, developerKey: 
   if (await db.user.findFirst({ where: { systemAdmin: true }, select: { id: true } })) return "exists";
   try {
     await db.$transaction(async (tx) => {
-      const workspace = await tx.workspace.upsert({ where: { name: DEFAULT_WORKSPACE_NAME }, create: { name: DEFAULT_WORKSPACE_NAME }, update: {} });
+      const workspace = await tx.workspace.upsert({
+        where: { name: DEFAULT_WORKSPACE_NAME },
+        create: { name: DEFAULT_WORKSPACE_NAME },
+        update: {},
+      });
       await tx.user.upsert({
         where: { email: email.toLowerCase() },
         create: {

@@ -2,15 +2,12 @@
 // Renaming a queue strands the jobs already waiting under the old name: drain it first.
 import type { DefaultJobOptions } from "bullmq";
 import { z } from "zod";
-import { eventInputSchema } from "@modelhooks/events/event-schema";
+import { eventInputSchema } from "@modelhooks/contracts";
 
 const id = z.number().int().positive();
 
 /** Fan-out: an event already recorded in the outbox, or one published straight to Redis. */
-export const fanOutJobSchema = z.union([
-  z.strictObject({ eventUuid: z.string().min(1) }),
-  z.strictObject({ event: eventInputSchema }),
-]);
+export const fanOutJobSchema = z.union([z.strictObject({ eventUuid: z.string().min(1) }), z.strictObject({ event: eventInputSchema })]);
 
 /** Delivery: one WebhookCall; the processor re-reads it, so the job never holds the payload or a secret. */
 export const deliveryJobSchema = z.strictObject({ callId: id, webhookId: id });

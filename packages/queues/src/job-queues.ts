@@ -46,7 +46,13 @@ export class JobQueues {
    * Redis lost it), retries it when it failed, re-adds it when it completed without its effect
    * being recorded. Waiting, delayed and active jobs are left alone. Used by the outbox relay.
    */
-  async ensureJob<K extends QueueKey>(key: K, name: string, data: JobInput<K>, jobId: string, options: JobsOptions = {}): Promise<"added" | "retried" | "present"> {
+  async ensureJob<K extends QueueKey>(
+    key: K,
+    name: string,
+    data: JobInput<K>,
+    jobId: string,
+    options: JobsOptions = {},
+  ): Promise<"added" | "retried" | "present"> {
     const existing = await this.queues[key].getJob(jobId);
     if (existing) {
       const state = await existing.getState();

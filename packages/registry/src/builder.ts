@@ -28,7 +28,9 @@ export class SimulatedBuilder implements Builder {
   async build(request: BuildRequest, signal?: AbortSignal): Promise<{ imageUrl: string }> {
     await sleep(this.durationMs, undefined, { signal });
     if (request.labels.includes(SIMULATE_BUILD_FAILURE_LABEL)) {
-      throw new BuildFailedError(`simulated build failure: model version ${request.modelName}:${request.version} carries the label ${SIMULATE_BUILD_FAILURE_LABEL}`);
+      throw new BuildFailedError(
+        `simulated build failure: model version ${request.modelName}:${request.version} carries the label ${SIMULATE_BUILD_FAILURE_LABEL}`,
+      );
     }
     const tag = `${request.version}-build${request.buildId}`.replace(/[^\w.-]/g, "-");
     const name = `${request.workspaceName}/${request.modelName}`.toLowerCase().replace(/[^a-z0-9/._-]/g, "-");

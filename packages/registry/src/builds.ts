@@ -4,11 +4,27 @@ import { jobIds } from "@modelhooks/queues";
 import type { Builder } from "./builder.js";
 import { registryEvent } from "./registry-events.js";
 import { RegistryError, notFound } from "./registry-error.js";
-import { canSee, changeWithEvents, isFlagEnabled, lockVersion, visibleVersion, visibleWorkspaceByName, type RegistryDeps, type Tx } from "./registry-deps.js";
+import {
+  canSee,
+  changeWithEvents,
+  isFlagEnabled,
+  lockVersion,
+  visibleVersion,
+  visibleWorkspaceByName,
+  type RegistryDeps,
+  type Tx,
+} from "./registry-deps.js";
 import type { PendingEvents } from "@modelhooks/events";
 import { buildView } from "./views.js";
 
-type BuildWithContext = Build & { modelVersion: { id: number; version: string; labels: string[]; registeredModel: { id: number; name: string; workspaceId: number; workspace: { id: number; name: string } } } };
+type BuildWithContext = Build & {
+  modelVersion: {
+    id: number;
+    version: string;
+    labels: string[];
+    registeredModel: { id: number; name: string; workspaceId: number; workspace: { id: number; name: string } };
+  };
+};
 
 const buildContext = { modelVersion: { include: { registeredModel: { include: { workspace: true } } } } } as const;
 
@@ -49,7 +65,12 @@ async function enqueueBuild(deps: RegistryDeps, buildId: number): Promise<void> 
 
 /** Asks for an external scan of one build: now if it is ready, as soon as it is ready otherwise. */
 async function requestScanOf(tx: Tx, events: PendingEvents, build: BuildWithContext): Promise<Build> {
-  if (build.status === "FAILED") throw new RegistryError("conflict", `build ${build.id} failed and cannot be scanned: ${build.buildError ?? "unknown error"}`, "build_id");
+  if (build.status === "FAILED")
+    throw new RegistryError(
+      "conflict",
+      `build ${build.id} failed and cannot be scanned: ${build.buildError ?? "unknown error"}`,
+      "build_id",
+    );
   await tx.build.update({ where: { id: build.id }, data: { scanRequested: true } });
   // Read again under the row lock the update took: a build that became READY meanwhile (its
   // worker committed first and saw no request) is scanned now; one still BUILDING will see ours.
@@ -67,7 +88,11 @@ export async function requestVersionScan(deps: RegistryDeps, principal: Principa
   const build = await changeWithEvents(deps, async (tx, events) => {
     const version = await visibleVersion(tx, principal, versionId);
     await lockVersion(tx, version.id);
-    const latest = await tx.build.findFirst({ where: { modelVersionId: version.id }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], include: buildContext });
+    const latest = await tx.build.findFirst({
+      where: { modelVersionId: version.id },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      include: buildContext,
+    });
     if (latest && latest.status !== "FAILED") return requestScanOf(tx, events, latest);
     const created = await tx.build.create({ data: { modelVersionId: version.id, scanRequested: true } });
     started = created.id;
@@ -78,11 +103,17 @@ export async function requestVersionScan(deps: RegistryDeps, principal: Principa
 }
 
 /** Verta's POST /deployment/workspace/{ws}/builds: always a new build. */
-export async function createBuild(deps: RegistryDeps, principal: Principal, workspaceName: string, input: { model_version_id: number; scan_external: boolean }): Promise<Build> {
+export async function createBuild(
+  deps: RegistryDeps,
+  principal: Principal,
+  workspaceName: string,
+  input: { model_version_id: number; scan_external: boolean },
+): Promise<Build> {
   const build = await changeWithEvents(deps, async (tx) => {
     const workspace = await visibleWorkspaceByName(tx, principal, workspaceName);
     const version = await visibleVersion(tx, principal, input.model_version_id);
-    if (version.registeredModel.workspaceId !== workspace.id) throw notFound(`model version ${input.model_version_id} in workspace ${workspaceName}`);
+    if (version.registeredModel.workspaceId !== workspace.id)
+      throw notFound(`model version ${input.model_version_id} in workspace ${workspaceName}`);
     return tx.build.create({ data: { modelVersionId: version.id, scanRequested: input.scan_external } });
   });
   await enqueueBuild(deps, build.id);
@@ -115,12 +146,31 @@ export async function recordScanResult(
 ): Promise<Build> {
   return changeWithEvents(deps, async (tx, events) => {
     const before = await buildInWorkspace(tx, principal, workspaceName, buildId);
-    if (before.status !== "READY") throw new RegistryError("conflict", `build ${buildId} is ${before.status.toLowerCase()}, so it has no image to have scanned`, "build_id");
+    if (before.status !== "READY")
+      throw new RegistryError(
+        "conflict",
+        `build ${buildId} is ${before.status.toLowerCase()}, so it has no image to have scanned`,
+        "build_id",
+      );
     const after = await tx.build.update({
       where: { id: buildId },
-      data: { scanStatus: "SCANNED", safetyStatus: result.safety_status === "safe" ? "SAFE" : "UNSAFE", scanUrl: result.url, scanMessage: null },
+      data: {
+        scanStatus: "SCANNED",
+        safetyStatus: result.safety_status === "safe" ? "SAFE" : "UNSAFE",
+        scanUrl: result.url,
+        scanMessage: null,
+      },
     });
-    await events.record(tx, registryEvent(before.modelVersion.registeredModel.workspaceId, "UPDATE", "BUILD", { build: buildView(before) }, { build: buildView(after) }));
+    await events.record(
+      tx,
+      registryEvent(
+        before.modelVersion.registeredModel.workspaceId,
+        "UPDATE",
+        "BUILD",
+        { build: buildView(before) },
+        { build: buildView(after) },
+      ),
+    );
     return after;
   });
 }
@@ -134,14 +184,25 @@ export async function getBuild(deps: RegistryDeps, principal: Principal, buildId
  * is no longer BUILDING is left alone. A builder failure is recorded on the build (readable as
  * the scan's error) and emits nothing; a database failure throws, so bullmq retries.
  */
-export async function runBuild(deps: RegistryDeps, builder: Builder, buildId: number, signal?: AbortSignal): Promise<"ready" | "failed" | "skipped"> {
+export async function runBuild(
+  deps: RegistryDeps,
+  builder: Builder,
+  buildId: number,
+  signal?: AbortSignal,
+): Promise<"ready" | "failed" | "skipped"> {
   const build = await deps.db.build.findUnique({ where: { id: buildId }, include: buildContext });
   if (!build || build.status !== "BUILDING") return "skipped";
   const model = build.modelVersion.registeredModel;
   let imageUrl: string;
   try {
     ({ imageUrl } = await builder.build(
-      { buildId, workspaceName: model.workspace.name, modelName: model.name, version: build.modelVersion.version, labels: build.modelVersion.labels },
+      {
+        buildId,
+        workspaceName: model.workspace.name,
+        modelName: model.name,
+        version: build.modelVersion.version,
+        labels: build.modelVersion.labels,
+      },
       signal,
     ));
   } catch (error) {
@@ -149,13 +210,22 @@ export async function runBuild(deps: RegistryDeps, builder: Builder, buildId: nu
     const message = error instanceof Error ? error.message : String(error);
     await deps.db.build.update({
       where: { id: buildId },
-      data: { status: "FAILED", buildError: message, finishedAt: new Date(), ...(build.scanRequested ? { scanStatus: "ERROR", scanMessage: `build failed: ${message}` } : {}) },
+      data: {
+        status: "FAILED",
+        buildError: message,
+        finishedAt: new Date(),
+        ...(build.scanRequested ? { scanStatus: "ERROR", scanMessage: `build failed: ${message}` } : {}),
+      },
     });
     deps.logger.warn("build failed", { buildId, error: message });
     return "failed";
   }
   await changeWithEvents(deps, async (tx, events) => {
-    const ready = await tx.build.update({ where: { id: buildId }, data: { status: "READY", imageUrl, finishedAt: new Date() }, include: buildContext });
+    const ready = await tx.build.update({
+      where: { id: buildId },
+      data: { status: "READY", imageUrl, finishedAt: new Date() },
+      include: buildContext,
+    });
     if (ready.scanRequested) await emitScanRequest(tx, events, ready);
   });
   deps.logger.info("build ready", { buildId, imageUrl });
@@ -171,7 +241,8 @@ export async function recoverStalledBuilds(deps: RegistryDeps, graceMs: number, 
   });
   let recovered = 0;
   for (const build of stalled) {
-    if ((await deps.queues.ensureJob("builds", `build ${build.id}`, { buildId: build.id }, jobIds.build(build.id))) !== "present") recovered += 1;
+    if ((await deps.queues.ensureJob("builds", `build ${build.id}`, { buildId: build.id }, jobIds.build(build.id))) !== "present")
+      recovered += 1;
   }
   if (recovered > 0) deps.logger.info("re-enqueued stalled builds", { recovered });
   return recovered;

@@ -24,15 +24,23 @@ export interface PromotionCallback {
 const unique = (labels: string[] | undefined) => (labels ? [...new Set(labels)] : undefined);
 
 function duplicate(error: unknown, what: string, field: string): never {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw new RegistryError("conflict", `${what} already exists`, field);
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")
+    throw new RegistryError("conflict", `${what} already exists`, field);
   throw error;
 }
 
-export async function createRegisteredModel(deps: RegistryDeps, principal: Principal, workspaceName: string, fields: Required<Pick<ModelFields, "name">> & ModelFields) {
+export async function createRegisteredModel(
+  deps: RegistryDeps,
+  principal: Principal,
+  workspaceName: string,
+  fields: Required<Pick<ModelFields, "name">> & ModelFields,
+) {
   return changeWithEvents(deps, async (tx, events) => {
     const workspace = await visibleWorkspaceByName(tx, principal, workspaceName);
     const model = await tx.registeredModel
-      .create({ data: { workspaceId: workspace.id, name: fields.name, description: fields.description ?? "", labels: unique(fields.labels) ?? [] } })
+      .create({
+        data: { workspaceId: workspace.id, name: fields.name, description: fields.description ?? "", labels: unique(fields.labels) ?? [] },
+      })
       .catch((error: unknown) => duplicate(error, `a registered model named "${fields.name}" in workspace ${workspaceName}`, "name"));
     await events.record(tx, registryEvent(workspace.id, "CREATE", "REGISTERED_MODEL", null, modelEntity(model)));
     return model;
@@ -65,11 +73,23 @@ export async function deleteRegisteredModel(deps: RegistryDeps, principal: Princ
   });
 }
 
-export async function createModelVersion(deps: RegistryDeps, principal: Principal, modelId: number, fields: VersionFields & { version: string }) {
+export async function createModelVersion(
+  deps: RegistryDeps,
+  principal: Principal,
+  modelId: number,
+  fields: VersionFields & { version: string },
+) {
   return changeWithEvents(deps, async (tx, events) => {
     const model = await visibleModel(tx, principal, modelId);
     const version = await tx.modelVersion
-      .create({ data: { registeredModelId: model.id, version: fields.version, description: fields.description ?? "", labels: unique(fields.labels) ?? [] } })
+      .create({
+        data: {
+          registeredModelId: model.id,
+          version: fields.version,
+          description: fields.description ?? "",
+          labels: unique(fields.labels) ?? [],
+        },
+      })
       .catch((error: unknown) => duplicate(error, `version "${fields.version}" of model ${model.name}`, "version"));
     await events.record(tx, registryEvent(model.workspaceId, "CREATE", "MODEL_VERSION", null, versionEntity(version)));
     return version;
@@ -80,12 +100,23 @@ export async function createModelVersion(deps: RegistryDeps, principal: Principa
  * A version's own fields, and the deployment pipeline's call-back closing a promotion:
  * COMPLETE (with redirect_metadata, the forwarding address) or FAILED (with a message).
  */
-export async function updateModelVersion(deps: RegistryDeps, principal: Principal, modelId: number, versionId: number, fields: VersionFields & PromotionCallback) {
+export async function updateModelVersion(
+  deps: RegistryDeps,
+  principal: Principal,
+  modelId: number,
+  versionId: number,
+  fields: VersionFields & PromotionCallback,
+) {
   return changeWithEvents(deps, async (tx, events) => {
     const before = await visibleVersion(tx, principal, versionId);
-    if (before.registeredModelId !== modelId) throw new RegistryError("not_found", `model version ${versionId} not found in registered model ${modelId}`);
+    if (before.registeredModelId !== modelId)
+      throw new RegistryError("not_found", `model version ${versionId} not found in registered model ${modelId}`);
     if (fields.promotion_status !== undefined && before.promotionStatus !== "IN_PROGRESS") {
-      throw new RegistryError("conflict", `model version ${versionId} has no promotion in progress (promotion_status is ${before.promotionStatus ?? "unset"})`, "promotion_status");
+      throw new RegistryError(
+        "conflict",
+        `model version ${versionId} has no promotion in progress (promotion_status is ${before.promotionStatus ?? "unset"})`,
+        "promotion_status",
+      );
     }
     if (fields.promotion_status === "FAILED" && !fields.promotion_message) {
       throw new RegistryError("invalid", "promotion_message: required when promotion_status is FAILED", "promotion_message");
@@ -100,7 +131,10 @@ export async function updateModelVersion(deps: RegistryDeps, principal: Principa
         redirectMetadata: fields.redirect_metadata,
       },
     });
-    await events.record(tx, registryEvent(before.registeredModel.workspaceId, "UPDATE", "MODEL_VERSION", versionEntity(before), versionEntity(after)));
+    await events.record(
+      tx,
+      registryEvent(before.registeredModel.workspaceId, "UPDATE", "MODEL_VERSION", versionEntity(before), versionEntity(after)),
+    );
     return after;
   });
 }
@@ -112,4 +146,3 @@ export async function deleteModelVersion(deps: RegistryDeps, principal: Principa
     await events.record(tx, registryEvent(before.registeredModel.workspaceId, "DELETE", "MODEL_VERSION", versionEntity(before), null));
   });
 }
-

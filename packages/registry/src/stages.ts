@@ -18,13 +18,19 @@ async function visibleTransition(tx: Tx, principal: Principal, id: number) {
 }
 
 function requirePending(transition: { id: number; state: TransitionState }) {
-  if (transition.state !== "PENDING") throw new RegistryError("conflict", `transition ${transition.id} is already ${transition.state}`, "transition_id");
+  if (transition.state !== "PENDING")
+    throw new RegistryError("conflict", `transition ${transition.id} is already ${transition.state}`, "transition_id");
 }
 
-export async function createTransition(deps: RegistryDeps, principal: Principal, input: { model_version_id: number; desired_stage: Stage; comment: string }) {
+export async function createTransition(
+  deps: RegistryDeps,
+  principal: Principal,
+  input: { model_version_id: number; desired_stage: Stage; comment: string },
+) {
   return changeWithEvents(deps, async (tx) => {
     const version = await visibleVersion(tx, principal, input.model_version_id);
-    if (version.stage === input.desired_stage) throw new RegistryError("invalid", `model version ${version.id} is already in ${version.stage}`, "desired_stage");
+    if (version.stage === input.desired_stage)
+      throw new RegistryError("invalid", `model version ${version.id} is already in ${version.stage}`, "desired_stage");
     const transition = await tx.stageTransition.create({
       data: { modelVersionId: version.id, authorId: principal.userId, sourceStage: version.stage, desiredStage: input.desired_stage },
     });
@@ -43,7 +49,9 @@ async function productionBlocker(tx: Tx, versionId: number, requireSafeScan: boo
   const build = await tx.build.findFirst({ where: { modelVersionId: versionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
   if (build?.safetyStatus === "UNSAFE") return `build ${build.id} of model version ${versionId} was scanned unsafe`;
   if (requireSafeScan && build?.safetyStatus !== "SAFE") {
-    return build ? `the workspace requires a safe scan and build ${build.id} has scan status ${build.scanStatus.toLowerCase()}` : "the workspace requires a safe scan and the version has no build";
+    return build
+      ? `the workspace requires a safe scan and build ${build.id} has scan status ${build.scanStatus.toLowerCase()}`
+      : "the workspace requires a safe scan and the version has no build";
   }
   return undefined;
 }
@@ -58,7 +66,8 @@ export async function approveTransition(deps: RegistryDeps, principal: Principal
     await lockVersion(tx, found.modelVersionId);
     const transition = await visibleTransition(tx, principal, input.transition_id); // re-read under the lock
     requirePending(transition);
-    if (transition.authorId === principal.userId) throw new RegistryError("forbidden", "the author of a transition cannot approve it; another member must");
+    if (transition.authorId === principal.userId)
+      throw new RegistryError("forbidden", "the author of a transition cannot approve it; another member must");
     const before = transition.modelVersion;
     const workspace = before.registeredModel.workspace;
     const toProduction = transition.desiredStage === "PRODUCTION";
@@ -101,13 +110,20 @@ export async function closeTransition(deps: RegistryDeps, principal: Principal, 
 }
 
 /** Reject (by a member other than the author) or close (by the author or a system admin). */
-async function decideWithoutApplying(deps: RegistryDeps, principal: Principal, input: { transition_id: number; comment: string }, state: "REJECTED" | "CLOSED") {
+async function decideWithoutApplying(
+  deps: RegistryDeps,
+  principal: Principal,
+  input: { transition_id: number; comment: string },
+  state: "REJECTED" | "CLOSED",
+) {
   return changeWithEvents(deps, async (tx) => {
     const transition = await visibleTransition(tx, principal, input.transition_id);
     requirePending(transition);
     const isAuthor = transition.authorId === principal.userId;
-    if (state === "REJECTED" && isAuthor) throw new RegistryError("forbidden", "the author cannot reject their own transition; close it instead");
-    if (state === "CLOSED" && !isAuthor && !principal.systemAdmin) throw new RegistryError("forbidden", "only the author or a system admin can close a transition");
+    if (state === "REJECTED" && isAuthor)
+      throw new RegistryError("forbidden", "the author cannot reject their own transition; close it instead");
+    if (state === "CLOSED" && !isAuthor && !principal.systemAdmin)
+      throw new RegistryError("forbidden", "only the author or a system admin can close a transition");
     await tx.stageTransition.update({ where: { id: transition.id }, data: { state } });
     return tx.stageActivity.create({
       data: { modelVersionId: transition.modelVersionId, authorId: principal.userId, transitionId: transition.id, comment: input.comment },
@@ -117,20 +133,35 @@ async function decideWithoutApplying(deps: RegistryDeps, principal: Principal, i
 }
 
 /** System admins move a version to any stage but PRODUCTION directly (PRODUCTION needs an approval). */
-export async function updateStage(deps: RegistryDeps, principal: Principal, input: { model_version_id: number; stage: Stage; comment: string }) {
+export async function updateStage(
+  deps: RegistryDeps,
+  principal: Principal,
+  input: { model_version_id: number; stage: Stage; comment: string },
+) {
   if (!principal.systemAdmin) throw new RegistryError("forbidden", "updateStage requires a system admin");
-  if (input.stage === "PRODUCTION") throw new RegistryError("invalid", "stage: PRODUCTION is reached only through an approved transition", "stage");
+  if (input.stage === "PRODUCTION")
+    throw new RegistryError("invalid", "stage: PRODUCTION is reached only through an approved transition", "stage");
   return changeWithEvents(deps, async (tx, events) => {
     const before = await visibleVersion(tx, principal, input.model_version_id);
     await lockVersion(tx, before.id);
     const after = await tx.modelVersion.update({ where: { id: before.id }, data: { stage: input.stage } });
-    await events.record(tx, registryEvent(before.registeredModel.workspaceId, "UPDATE", "MODEL_VERSION", versionEntity(before), versionEntity(after)));
-    return tx.stageActivity.create({ data: { modelVersionId: before.id, authorId: principal.userId, comment: input.comment }, include: activityInclude });
+    await events.record(
+      tx,
+      registryEvent(before.registeredModel.workspaceId, "UPDATE", "MODEL_VERSION", versionEntity(before), versionEntity(after)),
+    );
+    return tx.stageActivity.create({
+      data: { modelVersionId: before.id, authorId: principal.userId, comment: input.comment },
+      include: activityInclude,
+    });
   });
 }
 
 /** One Activity per transition (its request), newest first, with the transition's current state. */
-export async function findTransitions(deps: RegistryDeps, principal: Principal, input: { model_version_id: number; state: TransitionState[] }) {
+export async function findTransitions(
+  deps: RegistryDeps,
+  principal: Principal,
+  input: { model_version_id: number; state: TransitionState[] },
+) {
   const version = await visibleVersion(deps.db, principal, input.model_version_id);
   const transitions = await deps.db.stageTransition.findMany({
     where: { modelVersionId: version.id, ...(input.state.length ? { state: { in: input.state } } : {}) },

@@ -45,7 +45,8 @@ for (const [network, prefix] of [
 
 /** IPv4-mapped / -compatible IPv6 addresses are judged as the IPv4 address they carry. */
 function embeddedIpv4(address: string): string | undefined {
-  const match = /^(?:0{0,4}:){0,5}(?:ffff:)?((?:\d{1,3}\.){3}\d{1,3})$/i.exec(address) ?? /^::(?:ffff:)?((?:\d{1,3}\.){3}\d{1,3})$/i.exec(address);
+  const match =
+    /^(?:0{0,4}:){0,5}(?:ffff:)?((?:\d{1,3}\.){3}\d{1,3})$/i.exec(address) ?? /^::(?:ffff:)?((?:\d{1,3}\.){3}\d{1,3})$/i.exec(address);
   if (match?.[1]) return match[1];
   const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
   if (!hex?.[1] || !hex[2]) return undefined;
@@ -92,7 +93,7 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 export function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, options.all ? [] : "", undefined);
-    const list = addresses as LookupAddress[];
+    const list = addresses;
     const refused = list.find((entry) => isForbiddenAddress(entry.address));
     if (refused) return callback(new ForbiddenAddressError(refused.address), options.all ? [] : "", undefined);
     if (options.all) return callback(null, list);

@@ -83,9 +83,17 @@ async function recordAttempt(
   status: AttemptRecord["status"],
   nextAttemptAt: Date | null,
 ): Promise<void> {
-  const record: AttemptRecord = { callId: call.id, attemptNumber, result, startedAt: new Date(Date.now() - result.durationMs), status, nextAttemptAt };
+  const record: AttemptRecord = {
+    callId: call.id,
+    attemptNumber,
+    result,
+    startedAt: new Date(Date.now() - result.durationMs),
+    status,
+    nextAttemptAt,
+  };
   // A refusal before sending (webhook not active) says nothing about the receiver's health.
-  const healthChanges = !(result.statusCode === 0 && result.errorKind === undefined) && (status !== "SUCCESS" || call.consecutiveFailures > 0);
+  const healthChanges =
+    !(result.statusCode === 0 && result.errorKind === undefined) && (status !== "SUCCESS" || call.consecutiveFailures > 0);
   if (!healthChanges) {
     await deps.ledger.record(record);
     return;
@@ -93,7 +101,13 @@ async function recordAttempt(
   const events = new PendingEvents();
   const disabled = await deps.db.$transaction(async (tx) => {
     await recordAttempts(tx, [record]);
-    return recordWebhookHealth(tx, { id: call.webhookId, consecutiveFailures: call.consecutiveFailures }, status === "SUCCESS", deps.settings.health, events);
+    return recordWebhookHealth(
+      tx,
+      { id: call.webhookId, consecutiveFailures: call.consecutiveFailures },
+      status === "SUCCESS",
+      deps.settings.health,
+      events,
+    );
   });
   if (disabled) {
     deps.logger.warn("webhook disabled after failing continuously", { webhookId: call.webhookId, reason: disabled.disabledReason });

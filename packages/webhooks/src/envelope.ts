@@ -1,11 +1,16 @@
 import type { Event, Webhook } from "@modelhooks/db";
-import type { EventPayload } from "@modelhooks/events/event-schema";
+import type { EventPayload } from "@modelhooks/contracts";
 import type { DeliveryEnvelope } from "./outgoing-request.js";
 
 export type EnvelopeEvent = Pick<Event, "uuid" | "eventType" | "workspaceId" | "timestamp" | "resourceType" | "payload">;
 
 /** The body receivers get (SPEC §4), from the outbox row and the webhook it goes to. */
-export function envelopeOf(event: EnvelopeEvent, workspaceName: string, webhook: Pick<Webhook, "id" | "name">, test: boolean): DeliveryEnvelope {
+export function envelopeOf(
+  event: EnvelopeEvent,
+  workspaceName: string,
+  webhook: Pick<Webhook, "id" | "name">,
+  test: boolean,
+): DeliveryEnvelope {
   const payload = event.payload as unknown as EventPayload;
   return {
     event_uuid: event.uuid,

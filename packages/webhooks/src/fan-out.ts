@@ -48,7 +48,9 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventUuid: string):
   const rows = await db.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, eventUuid);
   const [first] = rows;
   if (!first) throw new UnrecoverableError(`event ${eventUuid} is not recorded`);
-  const pending = rows.filter((row): row is FanOutRow & { callId: number; webhookId: number } => row.callId !== null && row.webhookId !== null);
+  const pending = rows.filter(
+    (row): row is FanOutRow & { callId: number; webhookId: number } => row.callId !== null && row.webhookId !== null,
+  );
   await queues.addBulk(
     "deliveries",
     pending.map((call) => ({

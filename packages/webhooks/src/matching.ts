@@ -1,4 +1,4 @@
-import type { EventType, ResourceType } from "@modelhooks/events/event-schema";
+import type { EventType, ResourceType } from "@modelhooks/contracts";
 
 export interface MatchableEvent {
   workspaceId: number;

@@ -34,7 +34,12 @@ export async function recoverOverdueCalls(
   cursor.afterId = overdue.length === batchSize ? (overdue.at(-1)?.id ?? 0) : 0;
   let recovered = 0;
   for (const call of overdue) {
-    const outcome = await queues.ensureJob("deliveries", deliveryJobName(call.webhook.name, call.event.eventType), { callId: call.id, webhookId: call.webhookId }, jobIds.call(call.id));
+    const outcome = await queues.ensureJob(
+      "deliveries",
+      deliveryJobName(call.webhook.name, call.event.eventType),
+      { callId: call.id, webhookId: call.webhookId },
+      jobIds.call(call.id),
+    );
     if (outcome !== "present") recovered += 1;
   }
   if (recovered > 0) logger.info("re-enqueued overdue calls", { recovered });

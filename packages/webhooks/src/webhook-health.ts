@@ -22,7 +22,8 @@ export async function recordWebhookHealth(
   events: PendingEvents,
 ): Promise<Webhook | undefined> {
   if (succeeded) {
-    if (webhook.consecutiveFailures > 0) await tx.webhook.update({ where: { id: webhook.id }, data: { consecutiveFailures: 0, failingSince: null } });
+    if (webhook.consecutiveFailures > 0)
+      await tx.webhook.update({ where: { id: webhook.id }, data: { consecutiveFailures: 0, failingSince: null } });
     return undefined;
   }
   const [counted] = await tx.$queryRaw<{ consecutive_failures: number; failing_since: Date; status: string }[]>`
@@ -39,6 +40,9 @@ export async function recordWebhookHealth(
       disabledReason: `disabled automatically: ${counted.consecutive_failures} failed attempts in a row since ${counted.failing_since.toISOString()}; re-enable with updateWebhook status ACTIVE`,
     },
   });
-  await events.record(tx, makeEvent(after.workspaceId, "UPDATE", "WEBHOOK", { webhook: webhookView(before) }, { webhook: webhookView(after) }));
+  await events.record(
+    tx,
+    makeEvent(after.workspaceId, "UPDATE", "WEBHOOK", { webhook: webhookView(before) }, { webhook: webhookView(after) }),
+  );
   return after;
 }

@@ -68,14 +68,17 @@ export class WebhookTransport {
         throwHttpErrors: false,
         retry: { limit: 0 },
         agent: this.agent,
-        ...(this.settings.allowPrivateTargets ? {} : { dnsLookup: guardedLookup as never }),
+        ...(this.settings.allowPrivateTargets ? {} : { dnsLookup: guardedLookup }),
       });
       const finish = (error?: unknown) => {
         if (settled) return;
         settled = true;
         stream.destroy();
         // PostgreSQL text cannot hold NUL: an attempt that cannot be recorded would be re-sent forever.
-        const body = decodeTruncated(Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes)).replaceAll("\u0000", "\uFFFD");
+        const body = decodeTruncated(Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes)).replaceAll(
+          "\u0000",
+          "\uFFFD",
+        );
         if (response) {
           resolve({ statusCode: response.statusCode, body, headers: flattenHeaders(response.headers), durationMs: elapsed() });
           return;

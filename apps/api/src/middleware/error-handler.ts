@@ -51,11 +51,14 @@ export function toApiError(error: unknown): ApiError {
   }
   const parserError = error as BodyParserError;
   if (parserError.type === "entity.too.large") return new ApiError(413, "payload_too_large", "request body is too large");
-  if (parserError.type === "entity.parse.failed") return new ApiError(400, "invalid_argument", "request body is not valid JSON", [{ path: "(body)", message: "malformed JSON" }]);
-  if (parserError.type === "encoding.unsupported" || parserError.type === "charset.unsupported") return new ApiError(415, "unsupported_media_type", "unsupported body encoding");
+  if (parserError.type === "entity.parse.failed")
+    return new ApiError(400, "invalid_argument", "request body is not valid JSON", [{ path: "(body)", message: "malformed JSON" }]);
+  if (parserError.type === "encoding.unsupported" || parserError.type === "charset.unsupported")
+    return new ApiError(415, "unsupported_media_type", "unsupported body encoding");
   // Express's own client errors (a path parameter that is not valid percent-encoding, …).
   const status = (error as { status?: unknown }).status;
-  if (typeof status === "number" && status >= 400 && status < 500) return new ApiError(400, "invalid_argument", "malformed request: the URL or body could not be decoded");
+  if (typeof status === "number" && status >= 400 && status < 500)
+    return new ApiError(400, "invalid_argument", "malformed request: the URL or body could not be decoded");
   if (isDatabaseUnavailable(error)) return new ApiError(503, "unavailable", "the database is unreachable; try again shortly");
   return new ApiError(500, "internal", "internal error");
 }
@@ -64,7 +67,8 @@ export function toApiError(error: unknown): ApiError {
 export function errorHandler() {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) req.log.error("request failed", { status: apiError.status, error: error instanceof Error ? error.message : String(error) });
+    if (apiError.status >= 500)
+      req.log.error("request failed", { status: apiError.status, error: error instanceof Error ? error.message : String(error) });
     if (apiError.status === 401 && req.baseUrl.startsWith("/admin/queues")) res.setHeader("www-authenticate", 'Basic realm="modelhooks"');
     res.status(apiError.status).json({ error: { code: apiError.code, message: apiError.message, details: apiError.details } });
   };

@@ -20,7 +20,12 @@ export function requestContext(logger: Logger) {
     res.setHeader("x-request-id", req.requestId);
     const started = performance.now();
     res.on("finish", () => {
-      req.log.http("request", { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(performance.now() - started) });
+      req.log.http("request", {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        durationMs: Math.round(performance.now() - started),
+      });
     });
     next();
   };

@@ -1,4 +1,4 @@
-import { findUnstorable } from "@modelhooks/events";
+import { findUnstorable } from "@modelhooks/contracts";
 import { badRequest } from "../http-errors.js";
 
 /** Refuses, naming where, any input PostgreSQL could not store as given (see findUnstorable). */

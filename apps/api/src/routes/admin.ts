@@ -2,7 +2,14 @@ import { Prisma } from "@modelhooks/db";
 import { createUser } from "@modelhooks/identity";
 import { conflict, notFound } from "../http-errors.js";
 import { defineRoute } from "../route-table.js";
-import { createUserBody, createWorkspaceBody, featureFlagBody, featureFlagParams, workspaceIdParams, workspaceSettingsBody } from "../schemas/admin.js";
+import {
+  createUserBody,
+  createWorkspaceBody,
+  featureFlagBody,
+  featureFlagParams,
+  workspaceIdParams,
+  workspaceSettingsBody,
+} from "@modelhooks/contracts";
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
@@ -18,7 +25,8 @@ export const adminRoutes = [
         const workspace = await deps.db.workspace.create({ data: { name: body.name } });
         return { id: workspace.id, name: workspace.name };
       } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`a workspace named "${body.name}" already exists`, [{ path: "name", message: "already exists" }]);
+        if (isUniqueViolation(error))
+          throw conflict(`a workspace named "${body.name}" already exists`, [{ path: "name", message: "already exists" }]);
         throw error;
       }
     },
@@ -38,7 +46,8 @@ export const adminRoutes = [
         const user = await createUser(deps.db, { email: body.email, workspaceIds, systemAdmin: body.system_admin });
         return { id: user.id, email: user.email, developer_key: user.developerKey };
       } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`a user with email ${body.email} already exists`, [{ path: "email", message: "already exists" }]);
+        if (isUniqueViolation(error))
+          throw conflict(`a user with email ${body.email} already exists`, [{ path: "email", message: "already exists" }]);
         throw error;
       }
     },

@@ -1,6 +1,13 @@
 import { buildView, createBuild, getBuild, recordScanResult, requestBuildScan, scanView } from "@modelhooks/registry";
 import { defineRoute } from "../route-table.js";
-import { buildIdParams, createBuildBody, requestBuildScanBody, scanResultBody, workspaceBuildParams, workspaceParams } from "../schemas/registry.js";
+import {
+  buildIdParams,
+  createBuildBody,
+  requestBuildScanBody,
+  scanResultBody,
+  workspaceBuildParams,
+  workspaceParams,
+} from "@modelhooks/contracts";
 
 /** Verta's deployment routes used by the external-scan flow (SPEC §5). */
 export const buildRoutes = [
@@ -29,7 +36,8 @@ export const buildRoutes = [
     access: "member",
     params: workspaceBuildParams,
     body: scanResultBody,
-    handler: async ({ deps, principal, params, body }) => scanView(await recordScanResult(deps, principal, params.workspace, params.build_id, body.scan_external_results)),
+    handler: async ({ deps, principal, params, body }) =>
+      scanView(await recordScanResult(deps, principal, params.workspace, params.build_id, body.scan_external_results)),
   }),
   defineRoute({
     method: "get",

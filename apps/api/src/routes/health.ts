@@ -4,7 +4,10 @@ import { QUEUE_KEYS } from "@modelhooks/queues";
 import type { ApiDeps } from "../api-deps.js";
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+  ]);
 }
 
 export function healthRouter(deps: ApiDeps): Router {
@@ -17,7 +20,10 @@ export function healthRouter(deps: ApiDeps): Router {
     async collect() {
       this.reset();
       for (const key of QUEUE_KEYS) {
-        const counts = await withTimeout(deps.queues.queues[key].getJobCounts("waiting", "active", "delayed", "failed", "prioritized"), 1000).catch(() => undefined);
+        const counts = await withTimeout(
+          deps.queues.queues[key].getJobCounts("waiting", "active", "delayed", "failed", "prioritized"),
+          1000,
+        ).catch(() => undefined);
         for (const [state, count] of Object.entries(counts ?? {})) this.set({ queue: key, state }, count);
       }
     },
@@ -44,8 +50,14 @@ export function healthRouter(deps: ApiDeps): Router {
 
   router.get("/readyz", async (_req, res) => {
     const [postgres, redis] = await Promise.all([
-      withTimeout(deps.db.$queryRaw`SELECT 1`, 2000).then(() => "ok", (error: Error) => `unreachable: ${error.message}`),
-      withTimeout(deps.redis.ping(), 2000).then(() => "ok", (error: Error) => `unreachable: ${error.message}`),
+      withTimeout(deps.db.$queryRaw`SELECT 1`, 2000).then(
+        () => "ok",
+        (error: Error) => `unreachable: ${error.message}`,
+      ),
+      withTimeout(deps.redis.ping(), 2000).then(
+        () => "ok",
+        (error: Error) => `unreachable: ${error.message}`,
+      ),
     ]);
     const ready = postgres === "ok" && redis === "ok";
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks: { postgres, redis } });

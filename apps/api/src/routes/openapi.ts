@@ -24,9 +24,10 @@ export function openApiDocument(groups: RouteGroup[]) {
       for (const route of group.routes) {
         const path = `${prefix}${route.path}`.replace(/:(\w+)/g, "{$1}");
         const parameters = route.params
-          ? Object.entries((z.toJSONSchema(route.params, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> }).properties ?? {}).map(
-              ([name, schema]) => ({ name, in: "path", required: true, schema }),
-            )
+          ? Object.entries(
+              (z.toJSONSchema(route.params, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> })
+                .properties ?? {},
+            ).map(([name, schema]) => ({ name, in: "path", required: true, schema }))
           : [];
         paths[path] ??= {};
         paths[path][route.method] = {
@@ -34,7 +35,12 @@ export function openApiDocument(groups: RouteGroup[]) {
           summary: route.summary,
           ...(parameters.length ? { parameters } : {}),
           ...(route.body
-            ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(route.body, { io: "input", unrepresentable: "any" }) } } } }
+            ? {
+                requestBody: {
+                  required: true,
+                  content: { "application/json": { schema: z.toJSONSchema(route.body, { io: "input", unrepresentable: "any" }) } },
+                },
+              }
             : {}),
           security: route.access === "public" ? [] : [{ vertaEmail: [], vertaDeveloperKey: [] }, { bearer: [] }],
           responses: {
@@ -50,7 +56,11 @@ export function openApiDocument(groups: RouteGroup[]) {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "modelhooks", version: USER_AGENT.split("/")[1], description: "Events and webhooks of the model registry (Verta EventService compatible)" },
+    info: {
+      title: "modelhooks",
+      version: USER_AGENT.split("/")[1],
+      description: "Events and webhooks of the model registry (Verta EventService compatible)",
+    },
     components: {
       securitySchemes: {
         vertaEmail: { type: "apiKey", in: "header", name: "grpc-metadata-email" },

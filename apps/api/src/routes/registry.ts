@@ -24,7 +24,7 @@ import {
   updateRegisteredModelBody,
   versionIdParams,
   workspaceNameParams,
-} from "../schemas/registry.js";
+} from "@modelhooks/contracts";
 
 const wrapModel = (model: Parameters<typeof registeredModelView>[0]) => ({ registered_model: registeredModelView(model) });
 const wrapVersion = (version: Parameters<typeof modelVersionView>[0]) => ({ model_version: modelVersionView(version) });
@@ -38,7 +38,8 @@ export const registryRoutes = [
     access: "member",
     params: workspaceNameParams,
     body: createRegisteredModelBody,
-    handler: async ({ deps, principal, params, body }) => wrapModel(await createRegisteredModel(deps, principal, params.workspace_name, body)),
+    handler: async ({ deps, principal, params, body }) =>
+      wrapModel(await createRegisteredModel(deps, principal, params.workspace_name, body)),
   }),
   defineRoute({
     method: "get",
@@ -46,7 +47,8 @@ export const registryRoutes = [
     summary: "A registered model by workspace and name",
     access: "member",
     params: modelByNameParams,
-    handler: async ({ deps, principal, params }) => wrapModel(await findRegisteredModelByName(deps, principal, params.workspace_name, params.name)),
+    handler: async ({ deps, principal, params }) =>
+      wrapModel(await findRegisteredModelByName(deps, principal, params.workspace_name, params.name)),
   }),
   defineRoute({
     method: "get",
@@ -68,7 +70,8 @@ export const registryRoutes = [
     params: modelIdParams,
     body: updateRegisteredModelBody,
     handler: async ({ deps, principal, params, body }) => {
-      if (body.id !== undefined && body.id !== params.rm_id) throw badRequest("id: does not match the path", [{ path: "id", message: "does not match the path" }]);
+      if (body.id !== undefined && body.id !== params.rm_id)
+        throw badRequest("id: does not match the path", [{ path: "id", message: "does not match the path" }]);
       return wrapModel(await updateRegisteredModel(deps, principal, params.rm_id, body));
     },
   }),
@@ -99,7 +102,10 @@ export const registryRoutes = [
     access: "member",
     params: versionIdParams,
     handler: async ({ deps, principal, params }) => {
-      const version = await deps.db.modelVersion.findUnique({ where: { id: params.mv_id }, include: { registeredModel: { select: { workspaceId: true } } } });
+      const version = await deps.db.modelVersion.findUnique({
+        where: { id: params.mv_id },
+        include: { registeredModel: { select: { workspaceId: true } } },
+      });
       if (!version || !canSeeWorkspace(principal, version.registeredModel.workspaceId)) throw notFound(`model version ${params.mv_id}`);
       return wrapVersion(version);
     },
@@ -107,13 +113,18 @@ export const registryRoutes = [
   defineRoute({
     method: "patch",
     path: "/registered_models/:rm_id/model_versions/:mv_id",
-    summary: "Change a version; the deployment pipeline's call-back sets promotion_status COMPLETE (with redirect_metadata) or FAILED (emits UPDATE)",
+    summary:
+      "Change a version; the deployment pipeline's call-back sets promotion_status COMPLETE (with redirect_metadata) or FAILED (emits UPDATE)",
     access: "member",
     params: modelVersionParams,
     body: updateModelVersionBody,
     handler: async ({ deps, principal, params, body }) => {
-      for (const [field, value] of [["id", params.mv_id], ["registered_model_id", params.rm_id]] as const) {
-        if (body[field] !== undefined && body[field] !== value) throw badRequest(`${field}: does not match the path`, [{ path: field, message: "does not match the path" }]);
+      for (const [field, value] of [
+        ["id", params.mv_id],
+        ["registered_model_id", params.rm_id],
+      ] as const) {
+        if (body[field] !== undefined && body[field] !== value)
+          throw badRequest(`${field}: does not match the path`, [{ path: field, message: "does not match the path" }]);
       }
       return wrapVersion(await updateModelVersion(deps, principal, params.rm_id, params.mv_id, body));
     },

@@ -1,6 +1,14 @@
-import { activityView, approveTransition, closeTransition, createTransition, findTransitions, rejectTransition, updateStage } from "@modelhooks/registry";
+import {
+  activityView,
+  approveTransition,
+  closeTransition,
+  createTransition,
+  findTransitions,
+  rejectTransition,
+  updateStage,
+} from "@modelhooks/registry";
 import { defineRoute } from "../route-table.js";
-import { createTransitionBody, decideTransitionBody, findTransitionsBody, updateStageBody } from "../schemas/registry.js";
+import { createTransitionBody, decideTransitionBody, findTransitionsBody, updateStageBody } from "@modelhooks/contracts";
 
 /** Verta's StageService (SPEC §5): each answers an Activity. */
 export const stageRoutes = [

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@modelhooks/db";
-import { emitEvent, eventInputSchema } from "@modelhooks/events";
+import { eventInputSchema } from "@modelhooks/contracts";
+import { emitEvent } from "@modelhooks/events";
 import { jobIds } from "@modelhooks/queues";
 import { buildOutgoingRequest, deliveryJobName } from "@modelhooks/webhooks";
 import { notFound } from "../http-errors.js";
 import { canSeeWorkspace, visibleWorkspaces } from "../middleware/authenticate.js";
 import { defineRoute } from "../route-table.js";
-import { findWebhookCallBody, retriggerWebhookCallBody, triggerTestBody } from "../schemas/event-service.js";
+import { findWebhookCallBody, retriggerWebhookCallBody, triggerTestBody } from "@modelhooks/contracts";
 import { webhookCallView } from "../views/webhook-view.js";
 import { findVisibleWebhook } from "./webhooks.js";
 
@@ -21,7 +22,8 @@ export const webhookCallRoutes = [
     handler: async ({ deps, principal, body, req }) => {
       if (!canSeeWorkspace(principal, body.workspace_id)) throw notFound(`workspace ${body.workspace_id}`);
       // A membership proves the workspace exists; only a system admin can name one that does not.
-      const exists = principal.workspaceIds.includes(body.workspace_id) || (await deps.db.workspace.count({ where: { id: body.workspace_id } })) > 0;
+      const exists =
+        principal.workspaceIds.includes(body.workspace_id) || (await deps.db.workspace.count({ where: { id: body.workspace_id } })) > 0;
       if (!exists) throw notFound(`workspace ${body.workspace_id}`);
       const { created } = await emitEvent({ ...deps, logger: req.log }, body, "api");
       req.log.info(created ? "event recorded" : "duplicate event ignored", { eventUuid: body.event_uuid });
@@ -77,7 +79,12 @@ export const webhookCallRoutes = [
         include: { event: { select: { uuid: true } }, attemptLog: true },
       });
       try {
-        await deps.queues.add("deliveries", deliveryJobName(original.webhook.name, original.event.eventType), { callId: call.id, webhookId: call.webhookId }, { jobId: jobIds.call(call.id) });
+        await deps.queues.add(
+          "deliveries",
+          deliveryJobName(original.webhook.name, original.event.eventType),
+          { callId: call.id, webhookId: call.webhookId },
+          { jobId: jobIds.call(call.id) },
+        );
       } catch (error) {
         // The call is recorded; the relay's overdue-call sweep enqueues it once Redis is back.
         req.log.warn("retriggered call recorded but not enqueued", { callId: call.id, error: (error as Error).message });

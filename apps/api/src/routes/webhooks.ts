@@ -6,7 +6,7 @@ import type { ApiDeps } from "../api-deps.js";
 import { badRequest, conflict, notFound } from "../http-errors.js";
 import { canSeeWorkspace, visibleWorkspaces } from "../middleware/authenticate.js";
 import { defineRoute } from "../route-table.js";
-import { createWebhookBody, deleteWebhookBody, findWebhookBody, updateWebhookBody } from "../schemas/event-service.js";
+import { createWebhookBody, deleteWebhookBody, findWebhookBody, updateWebhookBody } from "@modelhooks/contracts";
 
 /** The workspace a request acts on: the one named (if the caller may see it) or the caller's default. */
 export function targetWorkspace(principal: Principal, workspaceId: number | undefined): number {
@@ -15,7 +15,8 @@ export function targetWorkspace(principal: Principal, workspaceId: number | unde
     return workspaceId;
   }
   const fallback = principal.workspaceIds[0];
-  if (fallback === undefined) throw badRequest("workspace_id: required, the caller belongs to no workspace", [{ path: "workspace_id", message: "required" }]);
+  if (fallback === undefined)
+    throw badRequest("workspace_id: required, the caller belongs to no workspace", [{ path: "workspace_id", message: "required" }]);
   return fallback;
 }
 
@@ -34,7 +35,9 @@ function assertDeliverable(deps: ApiDeps, location: string, field: string): void
 }
 
 function duplicateName(name: string, workspaceId: number) {
-  return conflict(`a webhook named "${name}" already exists in workspace ${workspaceId}`, [{ path: "name", message: "already exists in this workspace" }]);
+  return conflict(`a webhook named "${name}" already exists in workspace ${workspaceId}`, [
+    { path: "name", message: "already exists in this workspace" },
+  ]);
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -98,7 +101,8 @@ export const webhookRoutes = [
       };
       if (body.new_name !== undefined) data.name = body.new_name;
       if (body.new_location !== undefined) data.location = body.new_location;
-      if (body.mutual_secret !== undefined) data.encryptedSecret = body.mutual_secret === "" ? null : deps.secretBox.seal(body.mutual_secret);
+      if (body.mutual_secret !== undefined)
+        data.encryptedSecret = body.mutual_secret === "" ? null : deps.secretBox.seal(body.mutual_secret);
       if (body.status !== undefined && body.status !== current.status) {
         data.status = body.status;
         data.disabledReason = body.status === "DISABLED" ? `disabled by ${principal.email}` : null;
@@ -128,7 +132,9 @@ export const webhookRoutes = [
         ...(body.ids.length ? { id: { in: body.ids } } : {}),
         ...(body.names.length ? { name: { in: body.names } } : {}),
         // A webhook listing no resource types receives them all, so it matches any filter.
-        ...(body.resource_types.length ? { OR: [{ resourceTypes: { hasSome: body.resource_types } }, { resourceTypes: { isEmpty: true } }] } : {}),
+        ...(body.resource_types.length
+          ? { OR: [{ resourceTypes: { hasSome: body.resource_types } }, { resourceTypes: { isEmpty: true } }] }
+          : {}),
       };
       const webhooks = await deps.db.webhook.findMany({ where, orderBy: { id: "asc" } });
       return { webhooks: webhooks.map(webhookView) };

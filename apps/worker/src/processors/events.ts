@@ -8,7 +8,10 @@ import type { WorkerDeps } from "../worker-deps.js";
 export function createEventsProcessor(deps: WorkerDeps) {
   return async (job: Job<JobInput<"events">>) => {
     const parsed = fanOutJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid events job: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(
+        `invalid events job: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+      );
     const data = parsed.data;
     let eventUuid: string;
     if ("event" in data) {

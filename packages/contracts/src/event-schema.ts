@@ -14,7 +14,11 @@ export const resourceTypeSchema = z.enum(RESOURCE_TYPES);
 /** Numeric ids arrive as JSON numbers or, protobuf-JSON style, as numeric strings. */
 export const idSchema = z.union([
   z.number().int().positive().max(2_147_483_647),
-  z.string().regex(/^[1-9]\d{0,9}$/, "must be a positive integer").transform(Number).pipe(z.number().max(2_147_483_647)),
+  z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, "must be a positive integer")
+    .transform(Number)
+    .pipe(z.number().max(2_147_483_647)),
 ]);
 
 // What PostgreSQL reads back from ISO-8601: a four-digit year, and no year 0.
@@ -24,12 +28,19 @@ const LATEST_TIMESTAMP = new Date("9999-12-31T23:59:59.999Z");
 /** Unix seconds, Unix milliseconds or an ISO-8601 string; always a Date in the years 1–9999 afterwards. */
 export const timestampSchema = z
   .union([
-    z.number().int().nonnegative().transform((value) => new Date(value < 1e11 ? value * 1000 : value)),
+    z
+      .number()
+      .int()
+      .nonnegative()
+      .transform((value) => new Date(value < 1e11 ? value * 1000 : value)),
     z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
-    z.string().regex(/^\d{1,13}$/).transform((value) => {
-      const number = Number(value);
-      return new Date(number < 1e11 ? number * 1000 : number);
-    }),
+    z
+      .string()
+      .regex(/^\d{1,13}$/)
+      .transform((value) => {
+        const number = Number(value);
+        return new Date(number < 1e11 ? number * 1000 : number);
+      }),
   ])
   .pipe(
     z
@@ -49,7 +60,11 @@ const entitySchema = z
   .nullable();
 
 export const eventInputSchema = z.strictObject({
-  event_uuid: z.string().min(1).max(100).regex(/^[\w.:-]+$/, "letters, digits and . _ : - only"),
+  event_uuid: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[\w.:-]+$/, "letters, digits and . _ : - only"),
   event_type: eventTypeSchema,
   workspace_id: idSchema,
   timestamp: timestampSchema.optional(),

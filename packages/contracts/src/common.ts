@@ -1,6 +1,5 @@
 import { z } from "zod";
-export { idSchema, eventTypeSchema, resourceTypeSchema, eventInputSchema } from "@modelhooks/events";
-import { idSchema } from "@modelhooks/events";
+import { idSchema } from "./event-schema.js";
 
 /** A filter that takes one value or a list (protobuf JSON clients send either). */
 export const listOf = <T extends z.ZodType>(item: T) => z.union([z.array(item), item.transform((value) => [value])]).default([]);

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { eventTypeSchema, idListSchema, idSchema, listOf, locationSchema, resourceTypeSchema } from "./common.js";
+import { idListSchema, listOf, locationSchema } from "./common.js";
+import { eventTypeSchema, idSchema, resourceTypeSchema } from "./event-schema.js";
 
 const eventTypes = z.array(eventTypeSchema).max(6);
 const resourceTypes = z.array(resourceTypeSchema).max(4);
@@ -54,7 +55,13 @@ export const findWebhookBody = z.strictObject({
 export const deleteWebhookBody = z.strictObject({ ids: z.array(idSchema).min(1, "must name at least one webhook") });
 
 /** A whole number as a JSON number or a numeric string (protobuf JSON). */
-const count = z.union([z.number().int(), z.string().regex(/^\d{1,9}$/, "must be a whole number").transform(Number)]);
+const count = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^\d{1,9}$/, "must be a whole number")
+    .transform(Number),
+]);
 
 export const callStatusSchema = z.enum(["UNKNOWN", "SUCCESS", "FAILURE", "IN_PROGRESS"]);
 

@@ -1,8 +1,13 @@
 import { z } from "zod";
-import { idSchema } from "./common.js";
+import { idSchema } from "./event-schema.js";
 
 export const createWorkspaceBody = z.strictObject({
-  name: z.string().trim().min(1).max(255).regex(/^[\w.-]+$/, "letters, digits and . _ - only"),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[\w.-]+$/, "letters, digits and . _ - only"),
 });
 
 export const createUserBody = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { idSchema } from "./common.js";
+import { idSchema } from "./event-schema.js";
 
 const labels = z.array(z.string().min(1).max(255)).max(100);
 const description = z.string().max(10_000);
@@ -12,7 +12,12 @@ export const versionIdParams = z.object({ mv_id: idSchema });
 export const modelVersionParams = z.object({ rm_id: idSchema, mv_id: idSchema });
 
 export const createRegisteredModelBody = z.strictObject({ name, description: description.optional(), labels: labels.optional() });
-export const updateRegisteredModelBody = z.strictObject({ id: idSchema.optional(), name: name.optional(), description: description.optional(), labels: labels.optional() });
+export const updateRegisteredModelBody = z.strictObject({
+  id: idSchema.optional(),
+  name: name.optional(),
+  description: description.optional(),
+  labels: labels.optional(),
+});
 
 export const createModelVersionBody = z.strictObject({
   version: z.string().trim().min(1, "must not be empty").max(255),
@@ -22,14 +27,17 @@ export const createModelVersionBody = z.strictObject({
 
 /** Verta's ModelVersion.redirect_metadata is JSON text; a JSON object is accepted and stored as its text. */
 const redirectMetadata = z.union([
-  z.string().max(10_000).refine((text) => {
-    try {
-      JSON.parse(text);
-      return true;
-    } catch {
-      return false;
-    }
-  }, "must be JSON text, e.g. {\"url\": \"https://…\"}"),
+  z
+    .string()
+    .max(10_000)
+    .refine((text) => {
+      try {
+        JSON.parse(text);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be JSON text, e.g. {"url": "https://…"}'),
   z.record(z.string(), z.unknown()).transform((object) => JSON.stringify(object)),
 ]);
 
@@ -62,9 +70,9 @@ export const workspaceParams = z.object({ workspace: z.string().min(1) });
 export const createBuildBody = z.strictObject({ model_version_id: idSchema, scan_external: z.boolean().default(false) });
 export const requestBuildScanBody = z.strictObject({ scan_external: z.literal(true, "must be true: only external scans are supported") });
 export const scanResultBody = z.strictObject({
-  scan_status: z.literal("scanned", "must be \"scanned\""),
+  scan_status: z.literal("scanned", 'must be "scanned"'),
   scan_external_results: z.strictObject({
     url: z.string().max(2048),
-    safety_status: z.enum(["safe", "unsafe"], "must be \"safe\" or \"unsafe\""),
+    safety_status: z.enum(["safe", "unsafe"], 'must be "safe" or "unsafe"'),
   }),
 });

@@ -8,6 +8,7 @@ export interface UnstorableValue {
 
 // A lone UTF-16 surrogate cannot be encoded as UTF-8: jsonb refuses its \u escape and text columns
 // would silently get U+FFFD. NUL (U+0000) is refused by both text and jsonb.
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
 const UNSTORABLE_CHARACTER = /[\u0000]|\p{Surrogate}/u;
 
 function describeCharacterProblem(text: string): string | null {
