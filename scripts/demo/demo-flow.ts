@@ -210,18 +210,19 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
     `${event?.registered_model?.name} ${event?.model_version?.version} → stage ${event?.model_version?.stage}, promotion_status ${event?.model_version?.promotion_status}, approved by ${event?.approved_by?.email}`,
   );
 
-  // The pipeline's call-back, as Verta documents it: redirect_metadata is JSON text.
+  // The pipeline's call-back, as Verta documents it: redirect_metadata is JSON text. It uses the
+  // integration's system-admin key: a member's key cannot speak for the pipeline.
   const forwardingUrl = `https://serving.example.com/${workspace.name}/${model.name}/${created.version}`;
   const patched = await api.patch<{ model_version: ModelVersion }>(
     `${REGISTRY}/registered_models/${model.id}/model_versions/${created.id}`,
-    scientist,
+    scene.admin,
     {
       promotion_status: "COMPLETE",
       redirect_metadata: JSON.stringify({ url: forwardingUrl }),
     },
   );
   step(
-    `pipeline deploys it, then calls back: PATCH model version ${created.id} {promotion_status: COMPLETE, redirect_metadata: {"url": "${forwardingUrl}"}}`,
+    `pipeline deploys it, then calls back with the integration's admin key: PATCH model version ${created.id} {promotion_status: COMPLETE, redirect_metadata: {"url": "${forwardingUrl}"}}`,
   );
   show(`answer: promotion_status ${patched.model_version.promotion_status}, forwarding_url ${patched.model_version.forwarding_url}`);
   const done = await getVersion(api, created.id, reviewer);
@@ -262,13 +263,15 @@ async function requestScan(scene: Scene, { scientist, reviewer, scannerHook }: T
     `scan ${event?.registered_model?.name} ${event?.model_version?.version}: build ${event?.scan_request?.buildId}, image ${event?.scan_request?.imageUrl}`,
   );
 
-  // The scanner's call-back, Verta's example script in shape.
+  // The scanner's call-back, Verta's example script in shape, with the integration's system-admin key.
   const buildId = event?.scan_request?.buildId ?? requested.build_id;
-  await api.put(`${DEPLOYMENT}/workspace/${delivery.event.workspace_name}/builds/${buildId}/scan`, scientist, {
+  await api.put(`${DEPLOYMENT}/workspace/${delivery.event.workspace_name}/builds/${buildId}/scan`, scene.admin, {
     scan_status: "scanned",
     scan_external_results: { url: `https://scanner.example.com/reports/${buildId}`, safety_status: "safe" },
   });
-  step(`scanner finds nothing and posts its verdict: PUT build ${buildId} scan {scan_status: scanned, safety_status: safe}`);
+  step(
+    `scanner finds nothing and posts its verdict with the integration's admin key: PUT build ${buildId} scan {scan_status: scanned, safety_status: safe}`,
+  );
   const scan = await api.get<Scan>(`${DEPLOYMENT}/builds/${buildId}/scan`, reviewer);
   show(`model version page: scan_status ${scan.scan_status}, safety_status ${scan.safety_status}, report ${scan.scan_external_status.url}`);
   if (scan.scan_status !== "scanned" || scan.safety_status !== "safe")

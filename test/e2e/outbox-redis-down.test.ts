@@ -37,7 +37,7 @@ it("accepts createEvent while Redis is down and delivers it once Redis is back",
   });
   expect(accepted.status).toBe(202);
   expect(Date.now() - started).toBeLessThan(5000); // the producer fails fast instead of hanging
-  const recorded = await h.api.db.event.findUniqueOrThrow({ where: { uuid: "while-redis-down" } });
+  const recorded = await h.api.db.event.findFirstOrThrow({ where: { uuid: "while-redis-down" } });
   expect(recorded.enqueuedAt).toBeNull();
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(receiver.received("/outbox")).toHaveLength(0);

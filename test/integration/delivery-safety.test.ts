@@ -151,7 +151,7 @@ describe("auto-disable of a webhook whose calls keep failing", () => {
         resource_type: "BUILD",
       })
       .expect(202);
-    await waitFor(async () => (await h.api.db.event.findUniqueOrThrow({ where: { uuid: "while-disabled" } })).fannedOutAt !== null, {
+    await waitFor(async () => (await h.api.db.event.findFirstOrThrow({ where: { uuid: "while-disabled" } })).fannedOutAt !== null, {
       what: "fan-out",
     });
     expect(await callsOf(h, "while-disabled")).toHaveLength(0);

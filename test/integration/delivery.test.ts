@@ -143,6 +143,40 @@ describe("createEvent → fan-out → delivery", () => {
     });
   });
 
+  it("deduplicates event_uuid per workspace: a uuid another workspace used first neither suppresses nor is suppressed", async () => {
+    const other = await h.createWorkspace();
+    await createWebhook({ name: "mine", location: receiver.url("/dedupe-mine"), all_events: true });
+    await h.post(`${EVENTS}/createWebhook`, {
+      name: "theirs",
+      location: receiver.url("/dedupe-theirs"),
+      all_events: true,
+      workspace_id: other.id,
+    });
+    // Predictable ids, such as "build-42-done": the other workspace happens to use it first.
+    const uuid = `build-42-done-${workspace.id}`;
+    expect((await h.post(`${EVENTS}/createEvent`, event({ event_uuid: uuid, workspace_id: other.id }))).status).toBe(202);
+    expect((await h.post(`${EVENTS}/createEvent`, event({ event_uuid: uuid }))).status).toBe(202);
+    expect((await h.post(`${EVENTS}/createEvent`, event({ event_uuid: uuid }))).status).toBe(202); // a true duplicate
+    await waitFor(() => receiver.received("/dedupe-mine").length === 1 && receiver.received("/dedupe-theirs").length === 1, {
+      what: "one delivery in each workspace",
+    });
+    expect(receiver.received("/dedupe-mine")[0]?.json).toMatchObject({ event_uuid: uuid, workspace_id: workspace.id });
+    expect(receiver.received("/dedupe-theirs")[0]?.json).toMatchObject({ event_uuid: uuid, workspace_id: other.id });
+    expect(await h.api.db.event.count({ where: { uuid } })).toBe(2);
+  });
+
+  it("refuses createEvent from a workspace member (403): only trusted callers cause signed deliveries", async () => {
+    await createWebhook({ name: "pipeline", location: receiver.url("/forged-promote"), event_types: ["PROMOTE"] });
+    const member = await h.createUser([workspace.id]);
+    const forged = event({ event_type: "PROMOTE", new_entity: { model_version: { id: 7, stage: "PRODUCTION" } } });
+    const refused = await h.post(`${EVENTS}/createEvent`, forged, member);
+    expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 403, code: "permission_denied" });
+    expect(await h.api.db.event.count({ where: { workspaceId: workspace.id } })).toBe(0);
+    // The same event from a system admin goes through, so the webhook above would have received the forgery.
+    expect((await h.post(`${EVENTS}/createEvent`, forged)).status).toBe(202);
+    await waitFor(() => receiver.received("/forged-promote").length === 1, { what: "the admin's PROMOTE delivered" });
+  });
+
   it("retries 500, 500 then 200 to SUCCESS with the same webhook-id, listing all 3 attempts", async () => {
     receiver.sequence("/flaky", [500, 500, 200]);
     const id = await createWebhook({

@@ -92,13 +92,12 @@ describe("promotion to Production", () => {
     expect(event.new_entity.approved_by).toEqual({ id: approver.id, email: approver.email });
     expect(delivery!.headers["webhook-id"]).toBe(event.event_uuid);
 
-    // The pipeline calls back, as SPEC §5 shows it, with redirect_metadata as JSON text.
+    // The pipeline calls back with its own (system admin) credentials, redirect_metadata as JSON text.
     const callback = await steps.ok(
-      h.request
-        .patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`)
-        .set("grpc-metadata-email", author.email)
-        .set("grpc-metadata-developer_key", author.key)
-        .send({ promotion_status: "COMPLETE", redirect_metadata: JSON.stringify({ url: "https://serving.example.com/churn/v1" }) }),
+      steps.patchVersion(model.id, version.id, {
+        promotion_status: "COMPLETE",
+        redirect_metadata: JSON.stringify({ url: "https://serving.example.com/churn/v1" }),
+      }),
     );
     expect(callback.model_version).toMatchObject({ promotion_status: "COMPLETE", forwarding_url: "https://serving.example.com/churn/v1" });
     const shown = await steps.getVersion(version.id, approver);
@@ -117,12 +116,7 @@ describe("promotion to Production", () => {
     const version = await steps.createVersion(model.id, "v7", author);
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
     await steps.ok(steps.approve(requested.transition.id, approver));
-    const patch = (body: object) =>
-      h.request
-        .patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`)
-        .set("grpc-metadata-email", author.email)
-        .set("grpc-metadata-developer_key", author.key)
-        .send(body);
+    const patch = (body: object) => steps.patchVersion(model.id, version.id, body);
     const missing = await patch({ promotion_status: "FAILED" });
     expect(missing.status).toBe(400);
     expect(missing.body.error.details[0].path).toBe("promotion_message");
@@ -141,6 +135,29 @@ describe("promotion to Production", () => {
     });
     const again = await patch({ promotion_status: "COMPLETE" });
     expect(again.status).toBe(409); // nothing in progress any more
+  });
+
+  it("only a system admin speaks for the pipeline: a member's call-back is 403 and changes nothing", async () => {
+    const { workspace, author, approver } = await team();
+    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+    const model = await steps.createModel(workspace.name, "gated", author);
+    const version = await steps.createVersion(model.id, "v1", author);
+    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
+    await steps.ok(steps.approve(requested.transition.id, approver));
+    for (const body of [
+      { promotion_status: "COMPLETE", redirect_metadata: '{"url":"https://evil.example.com"}' },
+      { redirect_metadata: '{"url":"https://evil.example.com"}' },
+      { promotion_status: "FAILED", promotion_message: "sabotage" },
+    ]) {
+      for (const member of [author, approver]) {
+        const refused = await steps.patchVersion(model.id, version.id, body, member);
+        expect({ status: refused.status, code: refused.body.error?.code }).toEqual({ status: 403, code: "permission_denied" });
+      }
+    }
+    expect(await steps.getVersion(version.id, author)).toMatchObject({ promotion_status: "IN_PROGRESS", redirect_metadata: "" });
+    // A member still edits the version's own fields.
+    const edited = await steps.ok(steps.patchVersion(model.id, version.id, { description: "retrained" }, author));
+    expect(edited.model_version).toMatchObject({ description: "retrained", promotion_status: "IN_PROGRESS" });
   });
 
   it("with PROMOTION_EVENTS off the stage still changes, no PROMOTE goes out, promotion_status stays unset", async () => {

@@ -53,7 +53,7 @@ describe("security scan: build, then notify", () => {
     expect(await steps.getScan(requested.build_id, author)).toMatchObject({ scan_status: "scanning", safety_status: "unknown" });
 
     // Verta's example scanner script, word for word in shape.
-    const result = await steps.putScanResult(workspace.name, requested.build_id, "unsafe", author);
+    const result = await steps.putScanResult(workspace.name, requested.build_id, "unsafe");
     expect(result.status).toBe(200);
     const scan = await steps.getScan(requested.build_id, approver);
     expect(scan).toMatchObject({
@@ -92,9 +92,44 @@ describe("security scan: build, then notify", () => {
     expect(unscanned.body.error.message).toMatch(/requires a safe scan/);
     const { build_id } = await steps.requestScan(version.id, author);
     await waitFor(async () => (await steps.getScan(build_id, author)).scan_status === "scanning", { what: "build ready" });
-    expect((await steps.putScanResult(workspace.name, build_id, "safe", author)).status).toBe(200);
+    expect((await steps.putScanResult(workspace.name, build_id, "safe")).status).toBe(200);
     await steps.ok(steps.approve(transition.transition.id, approver));
     expect((await steps.getVersion(version.id, author)).stage).toBe("PRODUCTION");
+  });
+
+  it("only a system admin gives a verdict, only while a scan is in progress, and a final verdict stands until a new scan", async () => {
+    const { workspace, author, approver, path, version } = await scanSetup();
+    const verdictOf = async (buildId: number) => (await steps.getScan(buildId, author)).safety_status as string;
+
+    // A build that nobody asked to have scanned takes no verdict, from anyone.
+    const plain = await steps.ok(h.post(`${DEPLOYMENT}/workspace/${workspace.name}/builds`, { model_version_id: version.id }, author));
+    await waitFor(async () => (await h.api.db.build.findUniqueOrThrow({ where: { id: plain.id } })).status === "READY", { what: "build" });
+    const unrequested = await steps.putScanResult(workspace.name, plain.id, "safe");
+    expect({ status: unrequested.status, message: unrequested.body.error.message }).toEqual({
+      status: 409,
+      message: `no scan of build ${plain.id} was requested; request one first`,
+    });
+
+    const { build_id } = await steps.requestScan(version.id, author);
+    await waitFor(() => receiver.received(path).length === 1, { what: "REQUEST_SCAN" });
+    for (const member of [author, approver]) {
+      const refused = await steps.putScanResult(workspace.name, build_id, "safe", member);
+      expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 403, code: "permission_denied" });
+    }
+    expect(await steps.getScan(build_id, author)).toMatchObject({ scan_status: "scanning", safety_status: "unknown" });
+
+    expect((await steps.putScanResult(workspace.name, build_id, "unsafe")).status).toBe(200);
+    const overwrite = await steps.putScanResult(workspace.name, build_id, "safe");
+    expect(overwrite.status).toBe(409);
+    expect(overwrite.body.error.message).toBe(`build ${build_id} already has a verdict (unsafe); request a new scan to change it`);
+    expect(await verdictOf(build_id)).toBe("unsafe");
+
+    // A new scan keeps the old verdict (and its promotion block) until the scanner answers again.
+    await steps.requestScan(version.id, author);
+    await waitFor(() => receiver.received(path).length === 2, { what: "second REQUEST_SCAN" });
+    expect(await steps.getScan(build_id, author)).toMatchObject({ scan_status: "scanning", safety_status: "unsafe" });
+    expect((await steps.putScanResult(workspace.name, build_id, "safe")).status).toBe(200);
+    expect(await verdictOf(build_id)).toBe("safe");
   });
 
   it("a failed build emits nothing and leaves scan_status error with a readable reason", async () => {
@@ -161,7 +196,7 @@ describe("security scan: build, then notify", () => {
     const { workspace, author, version } = await scanSetup();
     const { build_id } = await steps.requestScan(version.id, author);
     await waitFor(async () => (await steps.getScan(build_id, author)).scan_status === "scanning", { what: "build ready" });
-    const maybe = await steps.putScanResult(workspace.name, build_id, "maybe", author);
+    const maybe = await steps.putScanResult(workspace.name, build_id, "maybe");
     expect(maybe.status).toBe(400);
     expect(maybe.body.error.details[0].path).toBe("scan_external_results.safety_status");
     expect(await steps.getScan(build_id, author)).toMatchObject({ scan_status: "scanning", safety_status: "unknown" });

@@ -1,5 +1,5 @@
 import { expect } from "@jest/globals";
-import { EVENTS, type Caller, type Harness } from "./harness.js";
+import { ADMIN, EVENTS, type Caller, type Harness } from "./harness.js";
 
 export const REGISTRY = "/api/v1/registry";
 export const STAGE = "/api/v1/registry/stage";
@@ -56,7 +56,15 @@ export function registrySteps(h: Harness) {
           .set("grpc-metadata-email", caller.email)
           .set("grpc-metadata-developer_key", caller.key),
       ),
-    putScanResult: (workspaceName: string, buildId: number, safety: string, caller: Caller) =>
+    /** PATCH a model version; the admin (the deployment pipeline's credentials) by default. */
+    patchVersion: (modelId: number, versionId: number, body: object, caller: Caller = ADMIN) =>
+      h.request
+        .patch(`${REGISTRY}/registered_models/${modelId}/model_versions/${versionId}`)
+        .set("grpc-metadata-email", caller.email)
+        .set("grpc-metadata-developer_key", caller.key)
+        .send(body),
+    /** The scanner's verdict; the admin (the scanner's credentials) by default. */
+    putScanResult: (workspaceName: string, buildId: number, safety: string, caller: Caller = ADMIN) =>
       h.request
         .put(`${DEPLOYMENT}/workspace/${workspaceName}/builds/${buildId}/scan`)
         .set("grpc-metadata-email", caller.email)

@@ -23,7 +23,7 @@ export interface RouteFixture {
   callId: number;
   modelId: number;
   modelName: string;
-  /** UNASSIGNED, with a READY build `buildId`. */
+  /** UNASSIGNED, with a READY build `buildId` whose scan is in progress. */
   versionId: number;
   /** PENDING, UNASSIGNED → STAGING, authored by `author`. */
   transitionId: number;
@@ -182,7 +182,16 @@ export async function createRouteFixture(h: Harness): Promise<RouteFixture> {
             create: {
               version: "1",
               labels: [],
-              builds: { create: { status: "READY", imageUrl: `registry.example.com/${modelName}:1`, finishedAt: new Date() } },
+              // Scanning: a verdict (PUT …/scan) is accepted only for a scan in progress.
+              builds: {
+                create: {
+                  status: "READY",
+                  imageUrl: `registry.example.com/${modelName}:1`,
+                  finishedAt: new Date(),
+                  scanRequested: true,
+                  scanStatus: "SCANNING",
+                },
+              },
             },
           },
         },

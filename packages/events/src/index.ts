@@ -1,3 +1,12 @@
-export { recordEvent, enqueueRecordedEvent, emitEvent, relayOutbox, PendingEvents, type OutboxDeps, type EventSource } from "./outbox.js";
+export {
+  recordEvent,
+  enqueueRecordedEvent,
+  emitEvent,
+  relayOutbox,
+  PendingEvents,
+  type OutboxDeps,
+  type EventSource,
+  type RecordedEvent,
+} from "./outbox.js";
 export { publishEvent } from "./publish-event.js";
 export { makeEvent } from "./make-event.js";

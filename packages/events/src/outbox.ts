@@ -5,17 +5,22 @@ import type { EventPayload, ParsedEvent } from "@modelhooks/contracts";
 
 export type EventSource = "api" | "registry" | "published" | "service";
 
+/** The outbox row of an event that this call recorded, or nothing when its workspace already had that uuid. */
+export type RecordedEvent = { created: true; id: number } | { created: false };
+
 /**
  * Writes the event into the outbox inside the caller's transaction, so the change and its event
- * commit together. The same uuid twice is recorded once; `created` says whether this was the first.
+ * commit together. The same uuid twice in one workspace is recorded once; other workspaces'
+ * uuids never interact with it.
  */
-export async function recordEvent(tx: Prisma.TransactionClient | Db, event: ParsedEvent): Promise<{ created: boolean }> {
+export async function recordEvent(tx: Prisma.TransactionClient | Db, event: ParsedEvent): Promise<RecordedEvent> {
   const payload: EventPayload = { original_entity: event.original_entity ?? null, new_entity: event.new_entity ?? null };
   // Raw: createEvent's hottest statement, and Prisma's createMany costs several times its CPU.
-  const created = await tx.$executeRawUnsafe(
+  const [row] = await tx.$queryRawUnsafe<Array<{ id: number }>>(
     `INSERT INTO events (uuid, workspace_id, event_type, resource_type, timestamp, payload, created_at)
      VALUES ($1, $2, $3::"EventType", $4::"ResourceType", ${sqlUtcTimestamp("$5")}, $6::jsonb, ${SQL_UTC_NOW})
-     ON CONFLICT (uuid) DO NOTHING`,
+     ON CONFLICT (workspace_id, uuid) DO NOTHING
+     RETURNING id`,
     event.event_uuid,
     event.workspace_id,
     event.event_type,
@@ -23,7 +28,7 @@ export async function recordEvent(tx: Prisma.TransactionClient | Db, event: Pars
     (event.timestamp ?? new Date()).toISOString(),
     JSON.stringify(payload),
   );
-  return { created: created === 1 };
+  return row ? { created: true, id: row.id } : { created: false };
 }
 
 export interface OutboxDeps {
@@ -37,13 +42,13 @@ export interface OutboxDeps {
  * After the commit: hand the event to the events queue. When Redis is down this only logs; the
  * event is already safe in Postgres and the relay enqueues it later.
  */
-export async function enqueueRecordedEvent(deps: OutboxDeps, eventUuid: string, eventType: string): Promise<boolean> {
+export async function enqueueRecordedEvent(deps: OutboxDeps, eventId: number, eventType: string): Promise<boolean> {
   try {
-    await deps.queues.add("events", eventType, { eventUuid }, { jobId: jobIds.event(eventUuid) });
-    await deps.db.$executeRawUnsafe(`UPDATE events SET enqueued_at = ${SQL_UTC_NOW} WHERE uuid = $1`, eventUuid);
+    await deps.queues.add("events", eventType, { eventId }, { jobId: jobIds.event(eventId) });
+    await deps.db.$executeRawUnsafe(`UPDATE events SET enqueued_at = ${SQL_UTC_NOW} WHERE id = $1`, eventId);
     return true;
   } catch (error) {
-    deps.logger.warn("event recorded but not enqueued; the outbox relay will retry", { eventUuid, error: (error as Error).message });
+    deps.logger.warn("event recorded but not enqueued; the outbox relay will retry", { eventId, error: (error as Error).message });
     return false;
   }
 }
@@ -53,26 +58,27 @@ export async function enqueueRecordedEvent(deps: OutboxDeps, eventUuid: string, 
  * transaction has committed (never before: a rolled-back change must not notify anyone).
  */
 export class PendingEvents {
-  private readonly recorded: ParsedEvent[] = [];
+  private readonly recorded: Array<{ id: number; event: ParsedEvent }> = [];
 
   async record(tx: Prisma.TransactionClient, event: ParsedEvent): Promise<void> {
-    if ((await recordEvent(tx, event)).created) this.recorded.push(event);
+    const result = await recordEvent(tx, event);
+    if (result.created) this.recorded.push({ id: result.id, event });
   }
 
   async enqueue(deps: OutboxDeps, source: EventSource): Promise<void> {
-    for (const event of this.recorded) {
+    for (const { id, event } of this.recorded) {
       deps.metrics?.eventsEmitted.inc({ event_type: event.event_type, source });
-      await enqueueRecordedEvent(deps, event.event_uuid, event.event_type);
+      await enqueueRecordedEvent(deps, id, event.event_type);
     }
   }
 }
 
 /** Record and enqueue in one go, for callers with no change of their own to commit alongside. */
-export async function emitEvent(deps: OutboxDeps, event: ParsedEvent, source: EventSource): Promise<{ created: boolean }> {
+export async function emitEvent(deps: OutboxDeps, event: ParsedEvent, source: EventSource): Promise<RecordedEvent> {
   const result = await recordEvent(deps.db, event);
   if (result.created) {
     deps.metrics?.eventsEmitted.inc({ event_type: event.event_type, source });
-    await enqueueRecordedEvent(deps, event.event_uuid, event.event_type);
+    await enqueueRecordedEvent(deps, result.id, event.event_type);
   }
   return result;
 }
@@ -91,14 +97,14 @@ export async function relayOutbox(deps: OutboxDeps, graceMs: number, batchSize =
         { enqueuedAt: { lt: new Date(now - graceMs) } },
       ],
     },
-    select: { uuid: true, eventType: true },
+    select: { id: true, eventType: true },
     orderBy: { createdAt: "asc" },
     take: batchSize,
   });
   let relayed = 0;
   for (const event of stale) {
-    const outcome = await deps.queues.ensureJob("events", event.eventType, { eventUuid: event.uuid }, jobIds.event(event.uuid));
-    await deps.db.event.update({ where: { uuid: event.uuid }, data: { enqueuedAt: new Date() } });
+    const outcome = await deps.queues.ensureJob("events", event.eventType, { eventId: event.id }, jobIds.event(event.id));
+    await deps.db.event.update({ where: { id: event.id }, data: { enqueuedAt: new Date() } });
     if (outcome !== "present") relayed += 1;
   }
   if (relayed > 0) deps.logger.info("outbox relay re-enqueued events", { relayed });

@@ -6,8 +6,12 @@ import { eventInputSchema } from "@modelhooks/contracts";
 
 const id = z.number().int().positive();
 
-/** Fan-out: an event already recorded in the outbox, or one published straight to Redis. */
-export const fanOutJobSchema = z.union([z.strictObject({ eventUuid: z.string().min(1) }), z.strictObject({ event: eventInputSchema })]);
+/**
+ * Fan-out: an event already recorded in the outbox (by its row id: uuids are unique only within a
+ * workspace), or one published straight to Redis. Jobs of the older `{eventUuid}` shape fail as
+ * invalid; their events are still un-fanned in the outbox, so the relay enqueues them again.
+ */
+export const fanOutJobSchema = z.union([z.strictObject({ eventId: id }), z.strictObject({ event: eventInputSchema })]);
 
 /** Delivery: one WebhookCall; the processor re-reads it, so the job never holds the payload or a secret. */
 export const deliveryJobSchema = z.strictObject({ callId: id, webhookId: id });
@@ -69,7 +73,9 @@ export const QUEUE_KEYS = Object.keys(queueCatalog) as QueueKey[];
 
 // Fixed job ids make enqueueing idempotent. bullmq forbids ":" in custom ids.
 export const jobIds = {
-  event: (eventUuid: string) => `event-${encodeURIComponent(eventUuid)}`,
+  event: (eventId: number) => `event-${eventId}`,
+  /** Published events have no row yet; their workspace is part of the id, as it is of the uuid's uniqueness. */
+  publishedEvent: (workspaceId: number, eventUuid: string) => `published-${workspaceId}-${encodeURIComponent(eventUuid)}`,
   call: (callId: number) => `call-${callId}`,
   build: (buildId: number) => `build-${buildId}`,
 };

@@ -136,6 +136,26 @@ export async function requestBuildScan(deps: RegistryDeps, principal: Principal,
   });
 }
 
+/**
+ * Why a verdict cannot be accepted now: only a scan that was requested (REQUEST_SCAN went out)
+ * and has no verdict yet takes one. A final verdict changes only through a new scan request, so
+ * nobody can overwrite "unsafe" with "safe" after the fact.
+ */
+function verdictRefusal(build: Build): string | undefined {
+  switch (build.scanStatus) {
+    case "SCANNING":
+      return undefined;
+    case "SCANNED":
+      return `build ${build.id} already has a verdict (${build.safetyStatus.toLowerCase()}); request a new scan to change it`;
+    case "ERROR":
+      return `the scan of build ${build.id} ended in error (${build.scanMessage ?? "no message"}); request a new scan first`;
+    case "UNSCANNED":
+      return build.status === "BUILDING"
+        ? `build ${build.id} is still building; its scan has not been requested from a scanner yet`
+        : `no scan of build ${build.id} was requested; request one first`;
+  }
+}
+
 /** The scanner's call-back (Verta's PUT /deployment/workspace/{ws}/builds/{id}/scan). */
 export async function recordScanResult(
   deps: RegistryDeps,
@@ -145,13 +165,11 @@ export async function recordScanResult(
   result: { safety_status: "safe" | "unsafe"; url: string },
 ): Promise<Build> {
   return changeWithEvents(deps, async (tx, events) => {
-    const before = await buildInWorkspace(tx, principal, workspaceName, buildId);
-    if (before.status !== "READY")
-      throw new RegistryError(
-        "conflict",
-        `build ${buildId} is ${before.status.toLowerCase()}, so it has no image to have scanned`,
-        "build_id",
-      );
+    const found = await buildInWorkspace(tx, principal, workspaceName, buildId);
+    await lockVersion(tx, found.modelVersionId);
+    const before = await visibleBuild(tx, principal, buildId); // re-read under the lock: two verdicts never both land
+    const refusal = verdictRefusal(before);
+    if (refusal) throw new RegistryError("conflict", refusal, "build_id");
     const after = await tx.build.update({
       where: { id: buildId },
       data: {

@@ -21,6 +21,8 @@ export interface PromotionCallback {
   redirect_metadata?: string;
 }
 
+const PROMOTION_FIELDS = ["promotion_status", "promotion_message", "redirect_metadata"] as const;
+
 const unique = (labels: string[] | undefined) => (labels ? [...new Set(labels)] : undefined);
 
 function duplicate(error: unknown, what: string, field: string): never {
@@ -111,6 +113,16 @@ export async function updateModelVersion(
     const before = await visibleVersion(tx, principal, versionId);
     if (before.registeredModelId !== modelId)
       throw new RegistryError("not_found", `model version ${versionId} not found in registered model ${modelId}`);
+    // The call-back decides what users see as deployed and where they are sent: only the
+    // integration's credentials (a system admin) may speak for the deployment pipeline.
+    const promotionField = PROMOTION_FIELDS.find((field) => fields[field] !== undefined);
+    if (promotionField && !principal.systemAdmin) {
+      throw new RegistryError(
+        "forbidden",
+        `${promotionField}: the promotion call-back requires a system admin (the deployment pipeline's credentials)`,
+        promotionField,
+      );
+    }
     if (fields.promotion_status !== undefined && before.promotionStatus !== "IN_PROGRESS") {
       throw new RegistryError(
         "conflict",

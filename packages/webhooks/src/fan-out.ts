@@ -24,7 +24,7 @@ interface FanOutRow {
 // conflicting row, including one a concurrent fan-out of the same event committed after this
 // statement's snapshot: that run may have died before enqueueing it. Always one row when the event exists.
 const FAN_OUT = `
-  WITH e AS (SELECT id, workspace_id, event_type, resource_type FROM events WHERE uuid = $1),
+  WITH e AS (SELECT id, workspace_id, event_type, resource_type FROM events WHERE id = $1),
   matched AS (SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS_SQL}),
   inserted AS (
     INSERT INTO webhook_calls (event_id, webhook_id, created_at, updated_at)
@@ -44,10 +44,10 @@ const FAN_OUT = `
  * Creates one call per matching webhook and one delivery job per call not yet final. Safe to
  * re-run: nothing is created twice, and a call whose job is already queued keeps its job id.
  */
-export async function fanOutEvent(db: Db, queues: JobQueues, eventUuid: string): Promise<FanOutResult> {
-  const rows = await db.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, eventUuid);
+export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number): Promise<FanOutResult> {
+  const rows = await db.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, eventId);
   const [first] = rows;
-  if (!first) throw new UnrecoverableError(`event ${eventUuid} is not recorded`);
+  if (!first) throw new UnrecoverableError(`event ${eventId} is not recorded`);
   const pending = rows.filter(
     (row): row is FanOutRow & { callId: number; webhookId: number } => row.callId !== null && row.webhookId !== null,
   );

@@ -32,8 +32,9 @@ export const buildRoutes = [
   defineRoute({
     method: "put",
     path: "/workspace/:workspace/builds/:build_id/scan",
-    summary: "The scanner's result: safe or unsafe, with a link to its report",
-    access: "member",
+    summary:
+      "The scanner's result: safe or unsafe, with a link to its report (system admin: the scanner's credentials); only while a scan is in progress",
+    access: "admin",
     params: workspaceBuildParams,
     body: scanResultBody,
     handler: async ({ deps, principal, params, body }) =>

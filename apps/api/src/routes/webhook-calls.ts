@@ -15,8 +15,9 @@ export const webhookCallRoutes = [
   defineRoute({
     method: "post",
     path: "/createEvent",
-    summary: "Record an event and deliver it to the matching webhooks; the same event_uuid is accepted once",
-    access: "member",
+    summary:
+      "Record an event and deliver it to the matching webhooks (system admin: receivers trust our signature); the same event_uuid is accepted once per workspace",
+    access: "admin",
     status: 202,
     body: eventInputSchema,
     handler: async ({ deps, principal, body, req }) => {

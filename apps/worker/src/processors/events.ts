@@ -1,4 +1,5 @@
 import { UnrecoverableError, type Job } from "bullmq";
+import type { ParsedEvent } from "@modelhooks/contracts";
 import { recordEvent } from "@modelhooks/events";
 import { fanOutJobSchema, type JobInput } from "@modelhooks/queues";
 import { fanOutEvent } from "@modelhooks/webhooks";
@@ -8,23 +9,31 @@ import type { WorkerDeps } from "../worker-deps.js";
 export function createEventsProcessor(deps: WorkerDeps) {
   return async (job: Job<JobInput<"events">>) => {
     const parsed = fanOutJobSchema.safeParse(job.data);
-    if (!parsed.success)
+    if (!parsed.success) {
       throw new UnrecoverableError(
         `invalid events job: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
       );
-    const data = parsed.data;
-    let eventUuid: string;
-    if ("event" in data) {
-      eventUuid = data.event.event_uuid;
-      const workspace = await deps.db.workspace.findUnique({ where: { id: data.event.workspace_id }, select: { id: true } });
-      if (!workspace) throw new UnrecoverableError(`published event ${eventUuid}: workspace ${data.event.workspace_id} does not exist`);
-      const { created } = await recordEvent(deps.db, data.event);
-      if (created) deps.metrics.eventsEmitted.inc({ event_type: data.event.event_type, source: "published" });
-    } else {
-      eventUuid = data.eventUuid;
     }
-    const result = await fanOutEvent(deps.db, deps.queues, eventUuid);
-    deps.logger.debug("fanned out", { eventUuid, ...result });
+    const data = parsed.data;
+    const eventId = "event" in data ? await recordPublished(deps, data.event) : data.eventId;
+    const result = await fanOutEvent(deps.db, deps.queues, eventId);
+    deps.logger.debug("fanned out", { eventId, ...result });
     return result;
   };
+}
+
+/** The outbox row of a published event: recorded now, or by an earlier run of this job that died before fanning out. */
+async function recordPublished(deps: WorkerDeps, event: ParsedEvent): Promise<number> {
+  const workspace = await deps.db.workspace.findUnique({ where: { id: event.workspace_id }, select: { id: true } });
+  if (!workspace) throw new UnrecoverableError(`published event ${event.event_uuid}: workspace ${event.workspace_id} does not exist`);
+  const recorded = await recordEvent(deps.db, event);
+  if (recorded.created) {
+    deps.metrics.eventsEmitted.inc({ event_type: event.event_type, source: "published" });
+    return recorded.id;
+  }
+  const existing = await deps.db.event.findUniqueOrThrow({
+    where: { workspaceId_uuid: { workspaceId: event.workspace_id, uuid: event.event_uuid } },
+    select: { id: true },
+  });
+  return existing.id;
 }
