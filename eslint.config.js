@@ -65,6 +65,24 @@ export default tseslint.config(
     },
   },
   {
+    // Routes are thin: parse, call one function of a package, render. Queries and SQL live in packages.
+    files: ["apps/api/src/routes/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          // `deps.db.webhook…`, `deps.db.$queryRaw…`: handing the client to a package function is fine.
+          selector: "MemberExpression[object.property.name='db']",
+          message: "routes do not talk to the database: call a function of a domain package",
+        },
+        {
+          selector: "MemberExpression[property.name=/^\\$(queryRaw|executeRaw|queryRawUnsafe|executeRawUnsafe|transaction)$/]",
+          message: "routes do not run SQL: call a function of a domain package",
+        },
+      ],
+    },
+  },
+  {
     // Command-line tools and tests print to the terminal on purpose.
     files: ["scripts/**/*.ts", "bench/**/*.ts", "test/**/*.ts", "scripts/**/*.mjs"],
     rules: { "no-console": "off" },

@@ -3,13 +3,15 @@ export interface ErrorDetail {
   message: string;
 }
 
-/** Every error a client sees, in SPEC §3's shape: `{error: {code, message, details}}`. */
+/** Every error a client sees, in one shape: `{error: {code, message, details}}` (docs/api.md). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** Sent as Retry-After (seconds) with a 429. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -78,3 +78,8 @@ export const findWebhookCallBody = z.strictObject({
 export const retriggerWebhookCallBody = z.strictObject({ call_id: idSchema });
 
 export const triggerTestBody = z.strictObject({ webhook_id: idSchema });
+
+export type CreateWebhookInput = z.output<typeof createWebhookBody>;
+export type UpdateWebhookInput = z.output<typeof updateWebhookBody>;
+export type FindWebhookInput = z.output<typeof findWebhookBody>;
+export type FindWebhookCallInput = z.output<typeof findWebhookCallBody>;

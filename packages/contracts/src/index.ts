@@ -7,3 +7,4 @@ export * from "./common.js";
 export * from "./event-service.js";
 export * from "./admin.js";
 export * from "./registry.js";
+export * from "./domain-error.js";

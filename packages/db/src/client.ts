@@ -12,3 +12,8 @@ export function createDb(databaseUrl: string, options: { poolSize?: number } = {
   });
   return new PrismaClient({ adapter });
 }
+
+/** Resolves when PostgreSQL answers a trivial query: readiness checks use it. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}

@@ -13,3 +13,8 @@ export function isDataError(error: unknown): boolean {
   const state = sqlStateOf(error);
   return state !== undefined && ["21", "22", "23"].includes(state.slice(0, 2));
 }
+
+/** A unique constraint refused the row (Prisma's P2002): the name or id is taken. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "P2002" || sqlStateOf(error) === "23505";
+}

@@ -1,5 +1,5 @@
-export { createDb, type Db } from "./client.js";
-export { sqlStateOf, isDataError } from "./database-errors.js";
+export { createDb, pingDatabase, type Db } from "./client.js";
+export { sqlStateOf, isDataError, isUniqueViolation } from "./database-errors.js";
 export { SQL_UTC_NOW, sqlUtcTimestamp } from "./sql.js";
 export { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 export { migrate, ensureDatabase, MIGRATIONS_DIR, type MigrationResult } from "./migrate.js";

@@ -10,3 +10,4 @@ export {
 } from "./outbox.js";
 export { publishEvent } from "./publish-event.js";
 export { makeEvent } from "./make-event.js";
+export { acceptEvent } from "./accept-event.js";

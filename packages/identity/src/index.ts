@@ -1,2 +1,4 @@
 export { generateDeveloperKey, hashDeveloperKey, developerKeyMatches } from "./developer-keys.js";
-export { authenticate, createUser, ensureBootstrapAdmin, DEFAULT_WORKSPACE_NAME, type Principal, type NewUser } from "./users.js";
+export { authenticate, createUser, ensureBootstrapAdmin, DEFAULT_WORKSPACE_NAME, type NewUser } from "./users.js";
+export { canSeeWorkspace, visibleWorkspaces, visibleAmong, targetWorkspace, type Principal } from "./principal.js";
+export { createWorkspace, setFeatureFlag, isFlagEnabled, updateWorkspaceSettings, workspaceExists } from "./workspaces.js";

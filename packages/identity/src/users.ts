@@ -1,13 +1,7 @@
-import type { Db } from "@modelhooks/db";
+import { alreadyExists, notFound } from "@modelhooks/contracts";
+import { isUniqueViolation, type Db } from "@modelhooks/db";
 import { developerKeyMatches, generateDeveloperKey, hashDeveloperKey } from "./developer-keys.js";
-
-export interface Principal {
-  userId: number;
-  email: string;
-  systemAdmin: boolean;
-  /** Membership order: the first is the caller's default workspace. */
-  workspaceIds: number[];
-}
+import type { Principal } from "./principal.js";
 
 // A real hash of nothing anyone holds, compared against when the email is unknown, so the
 // answer takes the same time whether or not the user exists.
@@ -40,17 +34,28 @@ export interface NewUser {
   developerKey?: string;
 }
 
+/** A new user, member of the given workspaces (each must exist); the key is returned this once. */
 export async function createUser(db: Db, input: NewUser): Promise<{ id: number; email: string; developerKey: string }> {
+  const workspaceIds = [...new Set(input.workspaceIds)];
+  const existing = await db.workspace.findMany({ where: { id: { in: workspaceIds } }, select: { id: true } });
+  const missing = workspaceIds.filter((id) => !existing.some((workspace) => workspace.id === id));
+  if (missing.length > 0) throw notFound(`workspace ${missing.join(", ")}`);
   const developerKey = input.developerKey ?? generateDeveloperKey();
-  const user = await db.user.create({
-    data: {
-      email: input.email.toLowerCase(),
-      developerKeyHash: hashDeveloperKey(developerKey),
-      systemAdmin: input.systemAdmin,
-      memberships: { create: input.workspaceIds.map((workspaceId) => ({ workspaceId })) },
-    },
-  });
-  return { id: user.id, email: user.email, developerKey };
+  const email = input.email.toLowerCase();
+  try {
+    const user = await db.user.create({
+      data: {
+        email,
+        developerKeyHash: hashDeveloperKey(developerKey),
+        systemAdmin: input.systemAdmin,
+        memberships: { create: workspaceIds.map((workspaceId) => ({ workspaceId })) },
+      },
+    });
+    return { id: user.id, email: user.email, developerKey };
+  } catch (error) {
+    if (isUniqueViolation(error)) throw alreadyExists(`a user with email ${email} already exists`, "email");
+    throw error;
+  }
 }
 
 export const DEFAULT_WORKSPACE_NAME = "default";
@@ -80,7 +85,7 @@ export async function ensureBootstrapAdmin(db: Db, email: string, developerKey: 
       });
     });
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") return "exists"; // another process won the race
+    if (isUniqueViolation(error)) return "exists"; // another process won the race
     throw error;
   }
   return "created";

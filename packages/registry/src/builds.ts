@@ -1,19 +1,10 @@
 import type { Build } from "@modelhooks/db";
-import type { Principal } from "@modelhooks/identity";
+import { canSeeWorkspace, isFlagEnabled, type Principal } from "@modelhooks/identity";
 import { jobIds } from "@modelhooks/queues";
 import type { Builder } from "./builder.js";
 import { registryEvent } from "./registry-events.js";
-import { RegistryError, notFound } from "./registry-error.js";
-import {
-  canSee,
-  changeWithEvents,
-  isFlagEnabled,
-  lockVersion,
-  visibleVersion,
-  visibleWorkspaceByName,
-  type RegistryDeps,
-  type Tx,
-} from "./registry-deps.js";
+import { DomainError, notFound } from "@modelhooks/contracts";
+import { changeWithEvents, lockVersion, visibleVersion, visibleWorkspaceByName, type RegistryDeps, type Tx } from "./registry-deps.js";
 import type { PendingEvents } from "@modelhooks/events";
 import { buildView } from "./views.js";
 
@@ -30,7 +21,7 @@ const buildContext = { modelVersion: { include: { registeredModel: { include: { 
 
 async function visibleBuild(tx: Tx | RegistryDeps["db"], principal: Principal, id: number): Promise<BuildWithContext> {
   const build = await tx.build.findUnique({ where: { id }, include: buildContext });
-  if (!build || !canSee(principal, build.modelVersion.registeredModel.workspaceId)) throw notFound(`build ${id}`);
+  if (!build || !canSeeWorkspace(principal, build.modelVersion.registeredModel.workspaceId)) throw notFound(`build ${id}`);
   return build;
 }
 
@@ -66,8 +57,8 @@ async function enqueueBuild(deps: RegistryDeps, buildId: number): Promise<void> 
 /** Asks for an external scan of one build: now if it is ready, as soon as it is ready otherwise. */
 async function requestScanOf(tx: Tx, events: PendingEvents, build: BuildWithContext): Promise<Build> {
   if (build.status === "FAILED")
-    throw new RegistryError(
-      "conflict",
+    throw new DomainError(
+      "failed_precondition",
       `build ${build.id} failed and cannot be scanned: ${build.buildError ?? "unknown error"}`,
       "build_id",
     );
@@ -169,7 +160,7 @@ export async function recordScanResult(
     await lockVersion(tx, found.modelVersionId);
     const before = await visibleBuild(tx, principal, buildId); // re-read under the lock: two verdicts never both land
     const refusal = verdictRefusal(before);
-    if (refusal) throw new RegistryError("conflict", refusal, "build_id");
+    if (refusal) throw new DomainError("failed_precondition", refusal, "build_id");
     const after = await tx.build.update({
       where: { id: buildId },
       data: {

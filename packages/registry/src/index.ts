@@ -1,9 +1,10 @@
-export { RegistryError } from "./registry-error.js";
 export { type RegistryDeps } from "./registry-deps.js";
 export { registeredModelView, modelVersionView, activityView, buildView, scanView } from "./views.js";
 export {
   createRegisteredModel,
   findRegisteredModelByName,
+  getRegisteredModel,
+  getModelVersion,
   updateRegisteredModel,
   deleteRegisteredModel,
   createModelVersion,

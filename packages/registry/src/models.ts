@@ -1,7 +1,7 @@
-import { Prisma } from "@modelhooks/db";
+import { alreadyExists, DomainError } from "@modelhooks/contracts";
+import { isUniqueViolation } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 import { modelEntity, registryEvent, versionEntity } from "./registry-events.js";
-import { RegistryError } from "./registry-error.js";
 import { changeWithEvents, visibleModel, visibleVersion, visibleWorkspaceByName, type RegistryDeps } from "./registry-deps.js";
 
 export interface ModelFields {
@@ -26,8 +26,7 @@ const PROMOTION_FIELDS = ["promotion_status", "promotion_message", "redirect_met
 const unique = (labels: string[] | undefined) => (labels ? [...new Set(labels)] : undefined);
 
 function duplicate(error: unknown, what: string, field: string): never {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")
-    throw new RegistryError("conflict", `${what} already exists`, field);
+  if (isUniqueViolation(error)) throw alreadyExists(`${what} already exists`, field);
   throw error;
 }
 
@@ -49,10 +48,18 @@ export async function createRegisteredModel(
   });
 }
 
+export async function getRegisteredModel(deps: RegistryDeps, principal: Principal, id: number) {
+  return visibleModel(deps.db, principal, id);
+}
+
+export async function getModelVersion(deps: RegistryDeps, principal: Principal, id: number) {
+  return visibleVersion(deps.db, principal, id);
+}
+
 export async function findRegisteredModelByName(deps: RegistryDeps, principal: Principal, workspaceName: string, name: string) {
   const workspace = await visibleWorkspaceByName(deps.db, principal, workspaceName);
   const model = await deps.db.registeredModel.findUnique({ where: { workspaceId_name: { workspaceId: workspace.id, name } } });
-  if (!model) throw new RegistryError("not_found", `registered model ${name} not found in workspace ${workspaceName}`);
+  if (!model) throw new DomainError("not_found", `registered model ${name} not found in workspace ${workspaceName}`);
   return model;
 }
 
@@ -112,26 +119,26 @@ export async function updateModelVersion(
   return changeWithEvents(deps, async (tx, events) => {
     const before = await visibleVersion(tx, principal, versionId);
     if (before.registeredModelId !== modelId)
-      throw new RegistryError("not_found", `model version ${versionId} not found in registered model ${modelId}`);
+      throw new DomainError("not_found", `model version ${versionId} not found in registered model ${modelId}`);
     // The call-back decides what users see as deployed and where they are sent: only the
     // integration's credentials (a system admin) may speak for the deployment pipeline.
     const promotionField = PROMOTION_FIELDS.find((field) => fields[field] !== undefined);
     if (promotionField && !principal.systemAdmin) {
-      throw new RegistryError(
-        "forbidden",
+      throw new DomainError(
+        "permission_denied",
         `${promotionField}: the promotion call-back requires a system admin (the deployment pipeline's credentials)`,
         promotionField,
       );
     }
     if (fields.promotion_status !== undefined && before.promotionStatus !== "IN_PROGRESS") {
-      throw new RegistryError(
-        "conflict",
+      throw new DomainError(
+        "failed_precondition",
         `model version ${versionId} has no promotion in progress (promotion_status is ${before.promotionStatus ?? "unset"})`,
         "promotion_status",
       );
     }
     if (fields.promotion_status === "FAILED" && !fields.promotion_message) {
-      throw new RegistryError("invalid", "promotion_message: required when promotion_status is FAILED", "promotion_message");
+      throw new DomainError("invalid_argument", "promotion_message: required when promotion_status is FAILED", "promotion_message");
     }
     const after = await tx.modelVersion.update({
       where: { id: versionId },

@@ -1,36 +1,27 @@
-import type { Db, FeatureFlag, Prisma } from "@modelhooks/db";
+import { notFound } from "@modelhooks/contracts";
+import type { Db, Prisma } from "@modelhooks/db";
 import { PendingEvents, type OutboxDeps } from "@modelhooks/events";
-import type { Principal } from "@modelhooks/identity";
-import { notFound } from "./registry-error.js";
+import { canSeeWorkspace, type Principal } from "@modelhooks/identity";
 
 export type RegistryDeps = OutboxDeps;
 export type Tx = Prisma.TransactionClient;
 
-export function canSee(principal: Principal, workspaceId: number): boolean {
-  return principal.systemAdmin || principal.workspaceIds.includes(workspaceId);
-}
-
-export async function isFlagEnabled(tx: Tx | Db, workspaceId: number, flag: FeatureFlag): Promise<boolean> {
-  const row = await tx.workspaceFeatureFlag.findUnique({ where: { workspaceId_flag: { workspaceId, flag } } });
-  return row?.enabled ?? false;
-}
-
 /** A workspace by name, if the caller may see it; 404 otherwise, as if it did not exist. */
 export async function visibleWorkspaceByName(tx: Tx | Db, principal: Principal, name: string) {
   const workspace = await tx.workspace.findUnique({ where: { name } });
-  if (!workspace || !canSee(principal, workspace.id)) throw notFound(`workspace ${name}`);
+  if (!workspace || !canSeeWorkspace(principal, workspace.id)) throw notFound(`workspace ${name}`);
   return workspace;
 }
 
 export async function visibleModel(tx: Tx | Db, principal: Principal, id: number) {
   const model = await tx.registeredModel.findUnique({ where: { id }, include: { workspace: true } });
-  if (!model || !canSee(principal, model.workspaceId)) throw notFound(`registered model ${id}`);
+  if (!model || !canSeeWorkspace(principal, model.workspaceId)) throw notFound(`registered model ${id}`);
   return model;
 }
 
 export async function visibleVersion(tx: Tx | Db, principal: Principal, id: number) {
   const version = await tx.modelVersion.findUnique({ where: { id }, include: { registeredModel: { include: { workspace: true } } } });
-  if (!version || !canSee(principal, version.registeredModel.workspaceId)) throw notFound(`model version ${id}`);
+  if (!version || !canSeeWorkspace(principal, version.registeredModel.workspaceId)) throw notFound(`model version ${id}`);
   return version;
 }
 

@@ -1,10 +1,9 @@
 import type { Stage, TransitionState } from "@modelhooks/db";
-import type { Principal } from "@modelhooks/identity";
+import { canSeeWorkspace, isFlagEnabled, type Principal } from "@modelhooks/identity";
 import { registryEvent, versionEntity } from "./registry-events.js";
-import { RegistryError, notFound } from "./registry-error.js";
-import { canSee, changeWithEvents, isFlagEnabled, lockVersion, visibleVersion, type RegistryDeps, type Tx } from "./registry-deps.js";
-import { transitionView } from "./views.js";
-import { modelVersionView } from "./views.js";
+import { DomainError, notFound } from "@modelhooks/contracts";
+import { changeWithEvents, lockVersion, visibleVersion, type RegistryDeps, type Tx } from "./registry-deps.js";
+import { modelVersionView, transitionView } from "./views.js";
 
 const activityInclude = { transition: true } as const;
 
@@ -13,13 +12,13 @@ async function visibleTransition(tx: Tx, principal: Principal, id: number) {
     where: { id },
     include: { modelVersion: { include: { registeredModel: { include: { workspace: true } } } } },
   });
-  if (!transition || !canSee(principal, transition.modelVersion.registeredModel.workspaceId)) throw notFound(`transition ${id}`);
+  if (!transition || !canSeeWorkspace(principal, transition.modelVersion.registeredModel.workspaceId)) throw notFound(`transition ${id}`);
   return transition;
 }
 
 function requirePending(transition: { id: number; state: TransitionState }) {
   if (transition.state !== "PENDING")
-    throw new RegistryError("conflict", `transition ${transition.id} is already ${transition.state}`, "transition_id");
+    throw new DomainError("failed_precondition", `transition ${transition.id} is already ${transition.state}`, "transition_id");
 }
 
 export async function createTransition(
@@ -30,7 +29,7 @@ export async function createTransition(
   return changeWithEvents(deps, async (tx) => {
     const version = await visibleVersion(tx, principal, input.model_version_id);
     if (version.stage === input.desired_stage)
-      throw new RegistryError("invalid", `model version ${version.id} is already in ${version.stage}`, "desired_stage");
+      throw new DomainError("invalid_argument", `model version ${version.id} is already in ${version.stage}`, "desired_stage");
     const transition = await tx.stageTransition.create({
       data: { modelVersionId: version.id, authorId: principal.userId, sourceStage: version.stage, desiredStage: input.desired_stage },
     });
@@ -67,13 +66,13 @@ export async function approveTransition(deps: RegistryDeps, principal: Principal
     const transition = await visibleTransition(tx, principal, input.transition_id); // re-read under the lock
     requirePending(transition);
     if (transition.authorId === principal.userId)
-      throw new RegistryError("forbidden", "the author of a transition cannot approve it; another member must");
+      throw new DomainError("permission_denied", "the author of a transition cannot approve it; another member must");
     const before = transition.modelVersion;
     const workspace = before.registeredModel.workspace;
     const toProduction = transition.desiredStage === "PRODUCTION";
     if (toProduction) {
       const blocker = await productionBlocker(tx, before.id, workspace.requireSafeScan);
-      if (blocker) throw new RegistryError("conflict", `cannot promote to PRODUCTION: ${blocker}`, "transition_id");
+      if (blocker) throw new DomainError("failed_precondition", `cannot promote to PRODUCTION: ${blocker}`, "transition_id");
     }
     const promotionEvents = toProduction && (await isFlagEnabled(tx, workspace.id, "PROMOTION_EVENTS"));
     const after = await tx.modelVersion.update({
@@ -121,9 +120,9 @@ async function decideWithoutApplying(
     requirePending(transition);
     const isAuthor = transition.authorId === principal.userId;
     if (state === "REJECTED" && isAuthor)
-      throw new RegistryError("forbidden", "the author cannot reject their own transition; close it instead");
+      throw new DomainError("permission_denied", "the author cannot reject their own transition; close it instead");
     if (state === "CLOSED" && !isAuthor && !principal.systemAdmin)
-      throw new RegistryError("forbidden", "only the author or a system admin can close a transition");
+      throw new DomainError("permission_denied", "only the author or a system admin can close a transition");
     await tx.stageTransition.update({ where: { id: transition.id }, data: { state } });
     return tx.stageActivity.create({
       data: { modelVersionId: transition.modelVersionId, authorId: principal.userId, transitionId: transition.id, comment: input.comment },
@@ -138,9 +137,9 @@ export async function updateStage(
   principal: Principal,
   input: { model_version_id: number; stage: Stage; comment: string },
 ) {
-  if (!principal.systemAdmin) throw new RegistryError("forbidden", "updateStage requires a system admin");
+  if (!principal.systemAdmin) throw new DomainError("permission_denied", "updateStage requires a system admin");
   if (input.stage === "PRODUCTION")
-    throw new RegistryError("invalid", "stage: PRODUCTION is reached only through an approved transition", "stage");
+    throw new DomainError("invalid_argument", "stage: PRODUCTION is reached only through an approved transition", "stage");
   return changeWithEvents(deps, async (tx, events) => {
     const before = await visibleVersion(tx, principal, input.model_version_id);
     await lockVersion(tx, before.id);

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from "bullmq";
 import { SQL_UTC_NOW, type Db } from "@modelhooks/db";
-import { jobIds, type JobQueues } from "@modelhooks/queues";
+import type { JobQueues } from "@modelhooks/queues";
+import { deliveryJob } from "./delivery-job.js";
 import { MATCHING_WEBHOOKS_SQL } from "./matching.js";
 
 export interface FanOutResult {
@@ -53,17 +54,15 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number): P
   );
   await queues.addBulk(
     "deliveries",
-    pending.map((call) => ({
-      name: deliveryJobName(call.webhookName ?? `webhook ${call.webhookId}`, first.eventType),
-      data: { callId: call.callId, webhookId: call.webhookId },
-      opts: { jobId: jobIds.call(call.callId) },
-    })),
+    pending.map((call) =>
+      deliveryJob({
+        callId: call.callId,
+        webhookId: call.webhookId,
+        webhookName: call.webhookName ?? `webhook ${call.webhookId}`,
+        eventType: first.eventType,
+      }),
+    ),
   );
   await db.$executeRawUnsafe(`UPDATE events SET fanned_out_at = ${SQL_UTC_NOW} WHERE id = $1`, first.eventId);
   return { matched: first.matched, enqueued: pending.length };
-}
-
-/** What an operator reads in the dashboard: which webhook, which kind of event. */
-export function deliveryJobName(webhookName: string, eventType: string): string {
-  return `${webhookName} · ${eventType}`;
 }

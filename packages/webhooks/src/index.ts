@@ -7,7 +7,8 @@ export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.
 export { envelopeOf } from "./envelope.js";
 export { RetryableDeliveryError } from "./delivery-errors.js";
 export { MATCHING_WEBHOOKS_SQL, webhookMatches, type MatchableEvent } from "./matching.js";
-export { fanOutEvent, deliveryJobName, type FanOutResult } from "./fan-out.js";
+export { fanOutEvent, type FanOutResult } from "./fan-out.js";
+export { deliveryJob, deliveryJobName } from "./delivery-job.js";
 export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-call.js";
 export { CallLedger } from "./call-ledger.js";
 export { recoverOverdueCalls } from "./recover-calls.js";
@@ -15,3 +16,15 @@ export { createTransport, USER_AGENT } from "./create-transport.js";
 export { webhookView } from "./webhook-view.js";
 export { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
 export { InFlightLimiter } from "./in-flight-limiter.js";
+export {
+  createWebhook,
+  updateWebhook,
+  findWebhooks,
+  deleteWebhooks,
+  findVisibleWebhook,
+  type WebhookAdminDeps,
+} from "./manage-webhooks.js";
+export { findWebhookCalls, retriggerWebhookCall, type RetriggerDeps } from "./call-log.js";
+export { sendTestEvent, type TestEventDeps } from "./test-event.js";
+export { webhookCallView, type CallWithAttempts } from "./webhook-call-view.js";
+export { countCallsByStatus } from "./call-stats.js";

@@ -1,7 +1,7 @@
 import type { Db } from "@modelhooks/db";
 import type { Logger } from "@modelhooks/observability";
 import { jobIds, type JobQueues } from "@modelhooks/queues";
-import { deliveryJobName } from "./fan-out.js";
+import { deliveryJob } from "./delivery-job.js";
 
 /**
  * Calls that should have been attempted by now but were not — their job was lost with a Redis
@@ -34,12 +34,13 @@ export async function recoverOverdueCalls(
   cursor.afterId = overdue.length === batchSize ? (overdue.at(-1)?.id ?? 0) : 0;
   let recovered = 0;
   for (const call of overdue) {
-    const outcome = await queues.ensureJob(
-      "deliveries",
-      deliveryJobName(call.webhook.name, call.event.eventType),
-      { callId: call.id, webhookId: call.webhookId },
-      jobIds.call(call.id),
-    );
+    const job = deliveryJob({
+      callId: call.id,
+      webhookId: call.webhookId,
+      webhookName: call.webhook.name,
+      eventType: call.event.eventType,
+    });
+    const outcome = await queues.ensureJob("deliveries", job.name, job.data, jobIds.call(call.id));
     if (outcome !== "present") recovered += 1;
   }
   if (recovered > 0) logger.info("re-enqueued overdue calls", { recovered });

@@ -45,12 +45,3 @@ export function requireAccess(db: Db, access: Access) {
     next();
   };
 }
-
-/** Workspaces the caller may see; undefined means all of them (system admins). */
-export function visibleWorkspaces(principal: Principal): number[] | undefined {
-  return principal.systemAdmin ? undefined : principal.workspaceIds;
-}
-
-export function canSeeWorkspace(principal: Principal, workspaceId: number): boolean {
-  return principal.systemAdmin || principal.workspaceIds.includes(workspaceId);
-}

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import { ZodError } from "zod";
-import { RegistryError } from "@modelhooks/registry";
+import { DomainError, type DomainErrorKind } from "@modelhooks/contracts";
 import { ApiError } from "../http-errors.js";
 
 interface BodyParserError {
@@ -26,18 +26,21 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-const REGISTRY_ERRORS = {
-  not_found: [404, "not_found"],
-  conflict: [409, "failed_precondition"],
-  invalid: [400, "invalid_argument"],
-  forbidden: [403, "permission_denied"],
-} as const;
+/** Each kind of domain refusal, one status; the code is the kind itself. */
+const DOMAIN_ERROR_STATUS: Record<DomainErrorKind, number> = {
+  invalid_argument: 400,
+  permission_denied: 403,
+  not_found: 404,
+  already_exists: 409,
+  failed_precondition: 409,
+  resource_exhausted: 429,
+};
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof RegistryError) {
-    const [status, code] = REGISTRY_ERRORS[error.kind];
-    return new ApiError(status, code, error.message, error.field ? [{ path: error.field, message: error.message }] : []);
+  if (error instanceof DomainError) {
+    const details = error.field ? [{ path: error.field, message: error.message }] : [];
+    return new ApiError(DOMAIN_ERROR_STATUS[error.kind], error.kind, error.message, details, error.retryAfterMs);
   }
   if (error instanceof ZodError) {
     const details = error.issues.flatMap((issue) =>
@@ -70,6 +73,7 @@ export function errorHandler() {
     if (apiError.status >= 500)
       req.log.error("request failed", { status: apiError.status, error: error instanceof Error ? error.message : String(error) });
     if (apiError.status === 401 && req.baseUrl.startsWith("/admin/queues")) res.setHeader("www-authenticate", 'Basic realm="modelhooks"');
+    if (apiError.retryAfterMs !== undefined) res.setHeader("retry-after", String(Math.max(1, Math.ceil(apiError.retryAfterMs / 1000))));
     res.status(apiError.status).json({ error: { code: apiError.code, message: apiError.message, details: apiError.details } });
   };
 }

@@ -1,7 +1,3 @@
-import { Prisma } from "@modelhooks/db";
-import { createUser } from "@modelhooks/identity";
-import { conflict, notFound } from "../http-errors.js";
-import { defineRoute } from "../route-table.js";
 import {
   createUserBody,
   createWorkspaceBody,
@@ -10,8 +6,8 @@ import {
   workspaceIdParams,
   workspaceSettingsBody,
 } from "@modelhooks/contracts";
-
-const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+import { createUser, createWorkspace, setFeatureFlag, updateWorkspaceSettings } from "@modelhooks/identity";
+import { defineRoute } from "../route-table.js";
 
 export const adminRoutes = [
   defineRoute({
@@ -20,16 +16,7 @@ export const adminRoutes = [
     summary: "Create a workspace (system admin)",
     access: "admin",
     body: createWorkspaceBody,
-    handler: async ({ deps, body }) => {
-      try {
-        const workspace = await deps.db.workspace.create({ data: { name: body.name } });
-        return { id: workspace.id, name: workspace.name };
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw conflict(`a workspace named "${body.name}" already exists`, [{ path: "name", message: "already exists" }]);
-        throw error;
-      }
-    },
+    handler: async ({ deps, body }) => createWorkspace(deps.db, body.name),
   }),
   defineRoute({
     method: "post",
@@ -38,18 +25,8 @@ export const adminRoutes = [
     access: "admin",
     body: createUserBody,
     handler: async ({ deps, body }) => {
-      const workspaceIds = [...new Set(body.workspace_ids)];
-      const existing = await deps.db.workspace.findMany({ where: { id: { in: workspaceIds } }, select: { id: true } });
-      const missing = workspaceIds.filter((id) => !existing.some((workspace) => workspace.id === id));
-      if (missing.length > 0) throw notFound(`workspace ${missing.join(", ")}`);
-      try {
-        const user = await createUser(deps.db, { email: body.email, workspaceIds, systemAdmin: body.system_admin });
-        return { id: user.id, email: user.email, developer_key: user.developerKey };
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw conflict(`a user with email ${body.email} already exists`, [{ path: "email", message: "already exists" }]);
-        throw error;
-      }
+      const user = await createUser(deps.db, { email: body.email, workspaceIds: body.workspace_ids, systemAdmin: body.system_admin });
+      return { id: user.id, email: user.email, developer_key: user.developerKey };
     },
   }),
   defineRoute({
@@ -59,16 +36,7 @@ export const adminRoutes = [
     access: "admin",
     params: featureFlagParams,
     body: featureFlagBody,
-    handler: async ({ deps, params, body }) => {
-      const workspace = await deps.db.workspace.findUnique({ where: { id: params.workspace_id }, select: { id: true } });
-      if (!workspace) throw notFound(`workspace ${params.workspace_id}`);
-      await deps.db.workspaceFeatureFlag.upsert({
-        where: { workspaceId_flag: { workspaceId: workspace.id, flag: params.flag } },
-        create: { workspaceId: workspace.id, flag: params.flag, enabled: body.enabled },
-        update: { enabled: body.enabled },
-      });
-      return { flag: params.flag, enabled: body.enabled };
-    },
+    handler: async ({ deps, params, body }) => setFeatureFlag(deps.db, params.workspace_id, params.flag, body.enabled),
   }),
   defineRoute({
     method: "put",
@@ -77,11 +45,7 @@ export const adminRoutes = [
     access: "admin",
     params: workspaceIdParams,
     body: workspaceSettingsBody,
-    handler: async ({ deps, params, body }) => {
-      const found = await deps.db.workspace.findUnique({ where: { id: params.workspace_id }, select: { id: true } });
-      if (!found) throw notFound(`workspace ${params.workspace_id}`);
-      const workspace = await deps.db.workspace.update({ where: { id: found.id }, data: { requireSafeScan: body.require_safe_scan } });
-      return { id: workspace.id, name: workspace.name, require_safe_scan: workspace.requireSafeScan };
-    },
+    handler: async ({ deps, params, body }) =>
+      updateWorkspaceSettings(deps.db, params.workspace_id, { requireSafeScan: body.require_safe_scan }),
   }),
 ];

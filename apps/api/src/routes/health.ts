@@ -1,6 +1,8 @@
 import { Router } from "express";
 import { Gauge } from "prom-client";
+import { pingDatabase } from "@modelhooks/db";
 import { QUEUE_KEYS } from "@modelhooks/queues";
+import { countCallsByStatus } from "@modelhooks/webhooks";
 import type { ApiDeps } from "../api-deps.js";
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -38,9 +40,9 @@ export function healthRouter(deps: ApiDeps): Router {
     labelNames: ["status"] as const,
     registers: [deps.metrics.registry],
     async collect() {
-      const rows = await withTimeout(deps.db.webhookCall.groupBy({ by: ["status"], _count: { _all: true } }), 2000).catch(() => []);
+      const rows = await withTimeout(countCallsByStatus(deps.db), 2000).catch(() => []);
       this.reset();
-      for (const row of rows) this.set({ status: row.status }, row._count._all);
+      for (const row of rows) this.set({ status: row.status }, row.count);
     },
   });
 
@@ -50,7 +52,7 @@ export function healthRouter(deps: ApiDeps): Router {
 
   router.get("/readyz", async (_req, res) => {
     const [postgres, redis] = await Promise.all([
-      withTimeout(deps.db.$queryRaw`SELECT 1`, 2000).then(
+      withTimeout(pingDatabase(deps.db), 2000).then(
         () => "ok",
         (error: Error) => `unreachable: ${error.message}`,
       ),

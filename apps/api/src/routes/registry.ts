@@ -5,14 +5,15 @@ import {
   deleteRegisteredModel,
   findRegisteredModelByName,
   getBuild,
+  getModelVersion,
+  getRegisteredModel,
   modelVersionView,
   registeredModelView,
   requestVersionScan,
   updateModelVersion,
   updateRegisteredModel,
 } from "@modelhooks/registry";
-import { badRequest, notFound } from "../http-errors.js";
-import { canSeeWorkspace } from "../middleware/authenticate.js";
+import { badRequest } from "../http-errors.js";
 import { defineRoute } from "../route-table.js";
 import {
   createModelVersionBody,
@@ -29,7 +30,7 @@ import {
 const wrapModel = (model: Parameters<typeof registeredModelView>[0]) => ({ registered_model: registeredModelView(model) });
 const wrapVersion = (version: Parameters<typeof modelVersionView>[0]) => ({ model_version: modelVersionView(version) });
 
-/** Verta's registry routes (SPEC §5): the body is the entity, the answer wraps it. Members only. */
+/** Verta's registry routes (docs/api.md): the body is the entity, the answer wraps it. Members only. */
 export const registryRoutes = [
   defineRoute({
     method: "post",
@@ -56,11 +57,7 @@ export const registryRoutes = [
     summary: "A registered model by id",
     access: "member",
     params: modelIdParams,
-    handler: async ({ deps, principal, params }) => {
-      const model = await deps.db.registeredModel.findUnique({ where: { id: params.rm_id } });
-      if (!model || !canSeeWorkspace(principal, model.workspaceId)) throw notFound(`registered model ${params.rm_id}`);
-      return wrapModel(model);
-    },
+    handler: async ({ deps, principal, params }) => wrapModel(await getRegisteredModel(deps, principal, params.rm_id)),
   }),
   defineRoute({
     method: "patch",
@@ -101,14 +98,7 @@ export const registryRoutes = [
     summary: "A model version, with its promotion status and forwarding address",
     access: "member",
     params: versionIdParams,
-    handler: async ({ deps, principal, params }) => {
-      const version = await deps.db.modelVersion.findUnique({
-        where: { id: params.mv_id },
-        include: { registeredModel: { select: { workspaceId: true } } },
-      });
-      if (!version || !canSeeWorkspace(principal, version.registeredModel.workspaceId)) throw notFound(`model version ${params.mv_id}`);
-      return wrapVersion(version);
-    },
+    handler: async ({ deps, principal, params }) => wrapVersion(await getModelVersion(deps, principal, params.mv_id)),
   }),
   defineRoute({
     method: "patch",

@@ -13,7 +13,7 @@ function attemptResponse(attempt: WebhookCallAttempt | undefined) {
 
 export type CallWithAttempts = WebhookCall & { event: { uuid: string }; attemptLog: WebhookCallAttempt[] };
 
-/** The WebhookCall of SPEC §3: `response` is the latest attempt's; `attempt_history` all of them on request. */
+/** The WebhookCall (docs/api.md): `response` is the latest attempt's; `attempt_history` all of them on request. */
 export function webhookCallView(call: CallWithAttempts, includeAttempts: boolean) {
   const ordered = [...call.attemptLog].sort((a, b) => a.attemptNumber - b.attemptNumber);
   return {

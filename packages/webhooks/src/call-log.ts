@@ -1,0 +1,70 @@
+import { notFound, type FindWebhookCallInput } from "@modelhooks/contracts";
+import type { Db, Prisma } from "@modelhooks/db";
+import { canSeeWorkspace, visibleWorkspaces, type Principal } from "@modelhooks/identity";
+import type { Logger } from "@modelhooks/observability";
+import type { JobQueues } from "@modelhooks/queues";
+import { deliveryJob } from "./delivery-job.js";
+import type { CallWithAttempts } from "./webhook-call-view.js";
+
+/** The call log the caller can see, newest first, one page of it, with the total. */
+export async function findWebhookCalls(
+  db: Db,
+  principal: Principal,
+  filter: FindWebhookCallInput,
+): Promise<{ calls: CallWithAttempts[]; total: number }> {
+  const visible = visibleWorkspaces(principal);
+  const where: Prisma.WebhookCallWhereInput = {
+    ...(visible ? { webhook: { workspaceId: { in: visible } } } : {}),
+    ...(filter.ids.length ? { id: { in: filter.ids } } : {}),
+    ...(filter.webhook_ids.length ? { webhookId: { in: filter.webhook_ids } } : {}),
+    ...(filter.event_uuids.length ? { event: { uuid: { in: filter.event_uuids } } } : {}),
+    ...(filter.status.length ? { status: { in: filter.status } } : {}),
+  };
+  const [calls, total] = await Promise.all([
+    db.webhookCall.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      skip: (filter.page_number - 1) * filter.page_limit,
+      take: filter.page_limit,
+      include: {
+        event: { select: { uuid: true } },
+        // Without include_attempts only the latest attempt is needed, for `response`.
+        attemptLog: filter.include_attempts ? true : { orderBy: { attemptNumber: "desc" }, take: 1 },
+      },
+    }),
+    db.webhookCall.count({ where }),
+  ]);
+  return { calls, total };
+}
+
+export interface RetriggerDeps {
+  db: Db;
+  queues: JobQueues;
+  logger: Logger;
+}
+
+/** The same event to the same webhook again, as a new call pointing at the one it repeats. */
+export async function retriggerWebhookCall(deps: RetriggerDeps, principal: Principal, callId: number): Promise<CallWithAttempts> {
+  const original = await deps.db.webhookCall.findUnique({
+    where: { id: callId },
+    include: { webhook: { select: { workspaceId: true, name: true } }, event: { select: { eventType: true } } },
+  });
+  if (!original || !canSeeWorkspace(principal, original.webhook.workspaceId)) throw notFound(`webhook call ${callId}`);
+  const call = await deps.db.webhookCall.create({
+    data: { eventId: original.eventId, webhookId: original.webhookId, retriggerOfId: original.id },
+    include: { event: { select: { uuid: true } }, attemptLog: true },
+  });
+  const job = deliveryJob({
+    callId: call.id,
+    webhookId: call.webhookId,
+    webhookName: original.webhook.name,
+    eventType: original.event.eventType,
+  });
+  try {
+    await deps.queues.add("deliveries", job.name, job.data, job.opts);
+  } catch (error) {
+    // The call is recorded; the relay's overdue-call sweep enqueues it once Redis is back.
+    deps.logger.warn("retriggered call recorded but not enqueued", { callId: call.id, error: (error as Error).message });
+  }
+  return call;
+}

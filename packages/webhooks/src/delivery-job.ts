@@ -1,0 +1,23 @@
+import { jobIds, type JobInput } from "@modelhooks/queues";
+import type { JobsOptions } from "bullmq";
+
+/** What an operator reads in the dashboard: which webhook, which kind of event. */
+export function deliveryJobName(webhookName: string, eventType: string): string {
+  return `${webhookName} · ${eventType}`;
+}
+
+/**
+ * The one way a delivery job is built (fan-out, retrigger, recovery, the relay's sweep): ids only,
+ * and the call's fixed job id, so enqueueing the same call twice is a no-op.
+ */
+export function deliveryJob(call: { callId: number; webhookId: number; webhookName: string; eventType: string }): {
+  name: string;
+  data: JobInput<"deliveries">;
+  opts: JobsOptions;
+} {
+  return {
+    name: deliveryJobName(call.webhookName, call.eventType),
+    data: { callId: call.callId, webhookId: call.webhookId },
+    opts: { jobId: jobIds.call(call.callId) },
+  };
+}
