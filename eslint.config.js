@@ -65,6 +65,24 @@ export default tseslint.config(
     },
   },
   {
+    // Raw SQL only as named Prisma.sql statements (docs/decisions.md, "Raw SQL"): parameters are
+    // always bound, and each statement has a name its integration test can refer to.
+    files: ["apps/*/src/**/*.ts", "packages/*/src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "MemberExpression[property.name=/^\\$(queryRawUnsafe|executeRawUnsafe)$/]",
+          message: "no SQL built from strings: write a named Prisma.sql statement",
+        },
+        {
+          selector: "TaggedTemplateExpression[tag.property.name=/^\\$(queryRaw|executeRaw)$/]",
+          message: "name the statement: a constant returning Prisma.sql, next to the code that runs it",
+        },
+      ],
+    },
+  },
+  {
     // Routes are thin: parse, call one function of a package, render. Queries and SQL live in packages.
     files: ["apps/api/src/routes/**/*.ts"],
     rules: {

@@ -1,5 +1,6 @@
 import http from "node:http";
 import { loadConfigOrExit } from "@modelhooks/config";
+import { pingDatabase } from "@modelhooks/db";
 import { createLogger } from "@modelhooks/observability";
 import { closeWorkerDeps, createWorkerDeps } from "./worker-deps.js";
 import { startWorkers } from "./workers.js";
@@ -9,7 +10,7 @@ const logger = createLogger(config, "worker");
 const deps = createWorkerDeps(config, logger);
 
 try {
-  await deps.db.$queryRaw`SELECT 1`;
+  await pingDatabase(deps.db);
 } catch (error) {
   logger.error("cannot reach PostgreSQL at start-up", { error: (error as Error).message });
   process.exit(1);

@@ -1,6 +1,5 @@
 export { createDb, pingDatabase, type Db } from "./client.js";
 export { sqlStateOf, isDataError, isUniqueViolation } from "./database-errors.js";
-export { SQL_UTC_NOW, sqlUtcTimestamp } from "./sql.js";
 export { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 export { migrate, ensureDatabase, MIGRATIONS_DIR, type MigrationResult } from "./migrate.js";
 export * from "./generated/client.js";

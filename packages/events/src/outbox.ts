@@ -1,9 +1,18 @@
-import { SQL_UTC_NOW, sqlUtcTimestamp, type Db, type Prisma } from "@modelhooks/db";
+import { Prisma, type Db } from "@modelhooks/db";
 import type { Logger, Metrics } from "@modelhooks/observability";
 import { jobIds, type JobQueues } from "@modelhooks/queues";
 import type { EventPayload, ParsedEvent } from "@modelhooks/contracts";
 
 export type EventSource = "api" | "registry" | "published" | "service";
+
+export const INSERT_EVENT = (event: ParsedEvent, payload: EventPayload) => Prisma.sql`
+  INSERT INTO events (uuid, workspace_id, event_type, resource_type, timestamp, payload, created_at)
+  VALUES (${event.event_uuid}, ${event.workspace_id}, ${event.event_type}::"EventType", ${event.resource_type}::"ResourceType",
+          ${event.timestamp ?? new Date()}::timestamptz, ${JSON.stringify(payload)}::jsonb, now())
+  ON CONFLICT (workspace_id, uuid) DO NOTHING
+  RETURNING id`;
+
+export const MARK_ENQUEUED = (eventId: number) => Prisma.sql`UPDATE events SET enqueued_at = now() WHERE id = ${eventId}`;
 
 /** The outbox row of an event that this call recorded, or nothing when its workspace already had that uuid. */
 export type RecordedEvent = { created: true; id: number } | { created: false };
@@ -16,18 +25,7 @@ export type RecordedEvent = { created: true; id: number } | { created: false };
 export async function recordEvent(tx: Prisma.TransactionClient | Db, event: ParsedEvent): Promise<RecordedEvent> {
   const payload: EventPayload = { original_entity: event.original_entity ?? null, new_entity: event.new_entity ?? null };
   // Raw: createEvent's hottest statement, and Prisma's createMany costs several times its CPU.
-  const [row] = await tx.$queryRawUnsafe<Array<{ id: number }>>(
-    `INSERT INTO events (uuid, workspace_id, event_type, resource_type, timestamp, payload, created_at)
-     VALUES ($1, $2, $3::"EventType", $4::"ResourceType", ${sqlUtcTimestamp("$5")}, $6::jsonb, ${SQL_UTC_NOW})
-     ON CONFLICT (workspace_id, uuid) DO NOTHING
-     RETURNING id`,
-    event.event_uuid,
-    event.workspace_id,
-    event.event_type,
-    event.resource_type,
-    (event.timestamp ?? new Date()).toISOString(),
-    JSON.stringify(payload),
-  );
+  const [row] = await tx.$queryRaw<Array<{ id: number }>>(INSERT_EVENT(event, payload));
   return row ? { created: true, id: row.id } : { created: false };
 }
 
@@ -45,7 +43,7 @@ export interface OutboxDeps {
 export async function enqueueRecordedEvent(deps: OutboxDeps, eventId: number, eventType: string): Promise<boolean> {
   try {
     await deps.queues.add("events", eventType, { eventId }, { jobId: jobIds.event(eventId) });
-    await deps.db.$executeRawUnsafe(`UPDATE events SET enqueued_at = ${SQL_UTC_NOW} WHERE id = $1`, eventId);
+    await deps.db.$executeRaw(MARK_ENQUEUED(eventId));
     return true;
   } catch (error) {
     deps.logger.warn("event recorded but not enqueued; the outbox relay will retry", { eventId, error: (error as Error).message });

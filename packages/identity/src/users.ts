@@ -1,5 +1,5 @@
 import { alreadyExists, notFound } from "@modelhooks/contracts";
-import { isUniqueViolation, type Db } from "@modelhooks/db";
+import { isUniqueViolation, Prisma, type Db } from "@modelhooks/db";
 import { developerKeyMatches, generateDeveloperKey, hashDeveloperKey } from "./developer-keys.js";
 import type { Principal } from "./principal.js";
 
@@ -9,18 +9,15 @@ const ABSENT_USER_HASH = hashDeveloperKey("absent-user");
 
 // Every request runs this: the user and their memberships (oldest first, the default workspace
 // leading) in one round trip, where Prisma's include takes two.
-const USER_WITH_WORKSPACES = `
+export const USER_WITH_WORKSPACES = (email: string) => Prisma.sql`
   SELECT u.id, u.email, u.system_admin AS "systemAdmin", u.developer_key_hash AS "developerKeyHash",
          COALESCE(array_agg(m.workspace_id ORDER BY m.created_at, m.workspace_id) FILTER (WHERE m.workspace_id IS NOT NULL), '{}') AS "workspaceIds"
   FROM users u LEFT JOIN workspace_memberships m ON m.user_id = u.id
-  WHERE u.email = $1
+  WHERE u.email = ${email}
   GROUP BY u.id`;
 
 export async function authenticate(db: Db, email: string, developerKey: string): Promise<Principal | undefined> {
-  const [user] = await db.$queryRawUnsafe<Array<Principal & { id: number; developerKeyHash: string }>>(
-    USER_WITH_WORKSPACES,
-    email.toLowerCase(),
-  );
+  const [user] = await db.$queryRaw<Array<Principal & { id: number; developerKeyHash: string }>>(USER_WITH_WORKSPACES(email.toLowerCase()));
   const matches = developerKeyMatches(developerKey, user?.developerKeyHash ?? ABSENT_USER_HASH);
   if (!user || !matches) return undefined;
   return { userId: user.id, email: user.email, systemAdmin: user.systemAdmin, workspaceIds: user.workspaceIds };

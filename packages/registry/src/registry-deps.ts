@@ -1,5 +1,5 @@
 import { notFound } from "@modelhooks/contracts";
-import type { Db, Prisma } from "@modelhooks/db";
+import { Prisma, type Db } from "@modelhooks/db";
 import { PendingEvents, type OutboxDeps } from "@modelhooks/events";
 import { canSeeWorkspace, type Principal } from "@modelhooks/identity";
 
@@ -26,8 +26,10 @@ export async function visibleVersion(tx: Tx | Db, principal: Principal, id: numb
 }
 
 /** Serialises concurrent work on one version (scan requests, approvals) for the transaction's length. */
+export const LOCK_VERSION = (id: number) => Prisma.sql`SELECT id FROM model_versions WHERE id = ${id} FOR UPDATE`;
+
 export async function lockVersion(tx: Tx, id: number): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM model_versions WHERE id = ${id} FOR UPDATE`;
+  await tx.$queryRaw(LOCK_VERSION(id));
 }
 
 /** Runs a change and the events it records in one transaction, then enqueues the events. */

@@ -1,5 +1,5 @@
 import type { CallStatus, Db, Event, EventType, ResourceType, WebhookStatus } from "@modelhooks/db";
-import { GroupCommit, isDataError, SQL_UTC_NOW, sqlUtcTimestamp } from "@modelhooks/db";
+import { GroupCommit, isDataError, Prisma } from "@modelhooks/db";
 import type { TransportResult } from "./webhook-transport.js";
 
 /** Everything one attempt needs, read in the same statement that marks the call IN_PROGRESS. */
@@ -30,10 +30,10 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-const CLAIM_CALLS = `
+export const CLAIM_CALLS = (callIds: number[]) => Prisma.sql`
   WITH c AS (
-    UPDATE webhook_calls SET status = 'IN_PROGRESS', updated_at = ${SQL_UTC_NOW}
-    WHERE id = ANY($1::int[]) AND status IN ('UNKNOWN', 'IN_PROGRESS')
+    UPDATE webhook_calls SET status = 'IN_PROGRESS', updated_at = now()
+    WHERE id = ANY(${callIds}::int[]) AND status IN ('UNKNOWN', 'IN_PROGRESS')
     RETURNING id, attempts, webhook_id, event_id)
   SELECT c.id, c.attempts, w.id AS "webhookId", w.name AS "webhookName", w.location, w.encrypted_secret AS "encryptedSecret",
          w.status::text AS "webhookStatus", w.consecutive_failures AS "consecutiveFailures", e.uuid, e.event_type::text AS "eventType",
@@ -42,20 +42,25 @@ const CLAIM_CALLS = `
 
 // One statement, so atomic without BEGIN/COMMIT. The attempt is an upsert: a worker killed after
 // this write but before bullmq noticed re-runs the same attempt number.
-const RECORD_ATTEMPTS = `
+export const RECORD_ATTEMPTS = (attempts: AttemptRecord[]) => Prisma.sql`
   WITH input AS (
-    SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[])
+    SELECT * FROM unnest(
+      ${attempts.map((a) => a.callId)}::int[], ${attempts.map((a) => a.attemptNumber)}::int[], ${attempts.map((a) => a.result.statusCode)}::int[],
+      ${attempts.map((a) => a.result.body)}::text[], ${attempts.map((a) => JSON.stringify(a.result.headers))}::text[],
+      ${attempts.map((a) => a.result.durationMs)}::int[], ${attempts.map((a) => a.result.error ?? null)}::text[],
+      ${attempts.map((a) => a.startedAt)}::timestamptz[], ${attempts.map((a) => a.status)}::text[],
+      ${attempts.map((a) => a.nextAttemptAt)}::timestamptz[])
       AS t(call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at, status, next_attempt_at)),
   attempt AS (
     INSERT INTO webhook_call_attempts (call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at)
-    SELECT call_id, attempt_number, status_code, response_body, response_headers::jsonb, duration_ms, error, ${sqlUtcTimestamp("started_at")}
+    SELECT call_id, attempt_number, status_code, response_body, response_headers::jsonb, duration_ms, error, started_at
     FROM input
     ON CONFLICT (call_id, attempt_number) DO UPDATE
       SET status_code = EXCLUDED.status_code, response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
           duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, started_at = EXCLUDED.started_at)
   UPDATE webhook_calls c
   SET status = latest.status::"CallStatus", attempts = latest.attempt_number,
-      next_attempt_at = ${sqlUtcTimestamp("latest.next_attempt_at")}, updated_at = ${SQL_UTC_NOW}
+      next_attempt_at = latest.next_attempt_at, updated_at = now()
   -- Two attempts of one call in a batch (a stalled job re-run beside the first run): the later decides.
   FROM (SELECT DISTINCT ON (call_id) * FROM input ORDER BY call_id, attempt_number DESC) latest
   WHERE c.id = latest.call_id`;
@@ -91,25 +96,13 @@ export class CallLedger {
   }
 
   private async claimAll(callIds: number[]): Promise<Array<CallContext | undefined>> {
-    const rows = await this.db.$queryRawUnsafe<CallContext[]>(CLAIM_CALLS, callIds);
+    const rows = await this.db.$queryRaw<CallContext[]>(CLAIM_CALLS(callIds));
     const byId = new Map(rows.map((row) => [row.id, row]));
     return callIds.map((id) => byId.get(id));
   }
 }
 
 /** Also used directly inside a transaction, when the webhook's health changes with the attempt. */
-export async function recordAttempts(db: Pick<Db, "$executeRawUnsafe">, attempts: AttemptRecord[]): Promise<void> {
-  await db.$executeRawUnsafe(
-    RECORD_ATTEMPTS,
-    attempts.map((a) => a.callId),
-    attempts.map((a) => a.attemptNumber),
-    attempts.map((a) => a.result.statusCode),
-    attempts.map((a) => a.result.body),
-    attempts.map((a) => JSON.stringify(a.result.headers)),
-    attempts.map((a) => a.result.durationMs),
-    attempts.map((a) => a.result.error ?? null),
-    attempts.map((a) => a.startedAt.toISOString()),
-    attempts.map((a) => a.status),
-    attempts.map((a) => a.nextAttemptAt?.toISOString() ?? null),
-  );
+export async function recordAttempts(db: Pick<Db, "$executeRaw">, attempts: AttemptRecord[]): Promise<void> {
+  await db.$executeRaw(RECORD_ATTEMPTS(attempts));
 }

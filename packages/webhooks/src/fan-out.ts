@@ -1,8 +1,8 @@
 import { UnrecoverableError } from "bullmq";
-import { SQL_UTC_NOW, type Db } from "@modelhooks/db";
+import { Prisma, type Db } from "@modelhooks/db";
 import type { JobQueues } from "@modelhooks/queues";
 import { deliveryJob } from "./delivery-job.js";
-import { MATCHING_WEBHOOKS_SQL } from "./matching.js";
+import { MATCHING_WEBHOOKS } from "./matching.js";
 
 export interface FanOutResult {
   matched: number;
@@ -24,12 +24,12 @@ interface FanOutRow {
 // its RETURNING. DO UPDATE (a no-op write) instead of DO NOTHING because only DO UPDATE returns the
 // conflicting row, including one a concurrent fan-out of the same event committed after this
 // statement's snapshot: that run may have died before enqueueing it. Always one row when the event exists.
-const FAN_OUT = `
-  WITH e AS (SELECT id, workspace_id, event_type, resource_type FROM events WHERE id = $1),
-  matched AS (SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS_SQL}),
+export const FAN_OUT = (eventId: number) => Prisma.sql`
+  WITH e AS (SELECT id, workspace_id, event_type, resource_type FROM events WHERE id = ${eventId}),
+  matched AS (SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS}),
   inserted AS (
     INSERT INTO webhook_calls (event_id, webhook_id, created_at, updated_at)
-    SELECT e.id, matched.id, ${SQL_UTC_NOW}, ${SQL_UTC_NOW} FROM e, matched
+    SELECT e.id, matched.id, now(), now() FROM e, matched
     ON CONFLICT (event_id, webhook_id) WHERE retrigger_of_id IS NULL DO UPDATE SET updated_at = webhook_calls.updated_at
     RETURNING id, webhook_id, status),
   pending AS (
@@ -41,12 +41,14 @@ const FAN_OUT = `
          pending.id AS "callId", pending.webhook_id AS "webhookId", w.name AS "webhookName"
   FROM e LEFT JOIN pending ON true LEFT JOIN webhooks w ON w.id = pending.webhook_id`;
 
+export const MARK_FANNED_OUT = (eventId: number) => Prisma.sql`UPDATE events SET fanned_out_at = now() WHERE id = ${eventId}`;
+
 /**
  * Creates one call per matching webhook and one delivery job per call not yet final. Safe to
  * re-run: nothing is created twice, and a call whose job is already queued keeps its job id.
  */
 export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number): Promise<FanOutResult> {
-  const rows = await db.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, eventId);
+  const rows = await db.$queryRaw<FanOutRow[]>(FAN_OUT(eventId));
   const [first] = rows;
   if (!first) throw new UnrecoverableError(`event ${eventId} is not recorded`);
   const pending = rows.filter(
@@ -63,6 +65,6 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number): P
       }),
     ),
   );
-  await db.$executeRawUnsafe(`UPDATE events SET fanned_out_at = ${SQL_UTC_NOW} WHERE id = $1`, first.eventId);
+  await db.$executeRaw(MARK_FANNED_OUT(first.eventId));
   return { matched: first.matched, enqueued: pending.length };
 }

@@ -6,7 +6,7 @@ export { WebhookTransport, type TransportSettings, type TransportResult, type Ou
 export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
 export { envelopeOf } from "./envelope.js";
 export { RetryableDeliveryError } from "./delivery-errors.js";
-export { MATCHING_WEBHOOKS_SQL, webhookMatches, type MatchableEvent } from "./matching.js";
+export { MATCHING_WEBHOOKS, webhookMatches, type MatchableEvent } from "./matching.js";
 export { fanOutEvent, type FanOutResult } from "./fan-out.js";
 export { deliveryJob, deliveryJobName } from "./delivery-job.js";
 export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-call.js";

@@ -1,4 +1,5 @@
 import type { EventType, ResourceType } from "@modelhooks/contracts";
+import { Prisma } from "@modelhooks/db";
 
 export interface MatchableEvent {
   workspaceId: number;
@@ -10,7 +11,7 @@ export interface MatchableEvent {
  * SPEC §4 as the join condition of webhooks `w` to an event `e` (columns of the events table):
  * same workspace, ACTIVE, event type wanted (or all), resource type wanted (or none listed).
  */
-export const MATCHING_WEBHOOKS_SQL = `
+export const MATCHING_WEBHOOKS = Prisma.sql`
   w.workspace_id = e.workspace_id AND w.status = 'ACTIVE'
   AND (w.all_events OR e.event_type = ANY (w.event_types))
   AND (cardinality(w.resource_types) = 0 OR e.resource_type = ANY (w.resource_types))`;

@@ -1,4 +1,4 @@
-import type { Prisma, Webhook } from "@modelhooks/db";
+import { Prisma, type Webhook } from "@modelhooks/db";
 import { makeEvent, type PendingEvents } from "@modelhooks/events";
 import { webhookView } from "./webhook-view.js";
 
@@ -8,6 +8,11 @@ export interface HealthSettings {
   /** …and how many attempts in a row, before it is disabled. */
   minFailures: number;
 }
+
+// Atomic increment: concurrent failures of one webhook each count (a read-modify-write would lose some).
+export const COUNT_FAILURE = (webhookId: number) => Prisma.sql`
+  UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
+  WHERE id = ${webhookId} RETURNING consecutive_failures, failing_since, status`;
 
 /**
  * Inside an attempt's transaction: a success clears the webhook's run of failures; a failure
@@ -26,9 +31,7 @@ export async function recordWebhookHealth(
       await tx.webhook.update({ where: { id: webhook.id }, data: { consecutiveFailures: 0, failingSince: null } });
     return undefined;
   }
-  const [counted] = await tx.$queryRaw<{ consecutive_failures: number; failing_since: Date; status: string }[]>`
-    UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
-    WHERE id = ${webhook.id} RETURNING consecutive_failures, failing_since, status`;
+  const [counted] = await tx.$queryRaw<{ consecutive_failures: number; failing_since: Date; status: string }[]>(COUNT_FAILURE(webhook.id));
   if (!counted || counted.status !== "ACTIVE") return undefined;
   const failingFor = Date.now() - counted.failing_since.getTime();
   if (counted.consecutive_failures < settings.minFailures || failingFor < settings.disableAfterMs) return undefined;
