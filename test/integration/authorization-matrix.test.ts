@@ -37,9 +37,9 @@ interface Expectation {
 
 /**
  * Search routes do not name a resource, they filter: a caller outside A gets 200 with nothing of
- * A's in it (SPEC §2: "only ever sees ... of their own workspaces"). A member sees the fixture.
+ * A's in it ("only ever sees ... of their own workspaces", docs/security.md). A member sees the fixture.
  */
-const SEARCH_ROUTES: Record<string, { outsider: Expectation["check"]; member: Expectation["check"] }> = {
+const SEARCH_ROUTES: Record<string, { outsider: Expectation["check"]; member: Expectation["check"]; admin?: Expectation["check"] }> = {
   "POST /findWebhook": {
     outsider: (body) => expect(body).toEqual({ webhooks: [] }),
     member: (body, fx) => expect(body.webhooks.map((webhook: { id: number }) => webhook.id)).toEqual([fx.webhookId]),
@@ -49,7 +49,25 @@ const SEARCH_ROUTES: Record<string, { outsider: Expectation["check"]; member: Ex
     member: (body, fx) =>
       expect({ ids: body.calls.map((call: { id: number }) => call.id), total: body.total_records }).toEqual({ ids: [fx.callId], total: 1 }),
   },
+  // A user's own notifications: everyone sees only theirs (the admin has none in the fixture).
+  "GET /": {
+    outsider: (body) => expect(body).toEqual({ notifications: [], unread_count: 0, total_records: 0 }),
+    member: (body, fx) =>
+      expect({ ids: body.notifications.map((n: { id: number }) => n.id), unread: body.unread_count }).toEqual({
+        ids: [fx.notificationId],
+        unread: 1,
+      }),
+    admin: (body) => expect(body).toEqual({ notifications: [], unread_count: 0, total_records: 0 }),
+  },
+  "POST /read-all": {
+    outsider: (body) => expect(body).toEqual({ marked: 0 }),
+    member: (body) => expect(body).toEqual({ marked: 1 }),
+    admin: (body) => expect(body).toEqual({ marked: 0 }),
+  },
 };
+
+/** Routes on a resource of one user's own (a notification): even a system admin gets 404 for another's. */
+const OWNER_ONLY = new Set(["POST /:id/read"]);
 
 function expected(route: RouteDef, key: string, kind: CallerKind): Expectation {
   const success: Expectation = { status: route.status ?? 200, check: SEARCH_ROUTES[key]?.member };
@@ -69,7 +87,8 @@ function expected(route: RouteDef, key: string, kind: CallerKind): Expectation {
       if (route.access === "admin") return { status: 403, check: (body) => expect(body.error.code).toBe("permission_denied") };
       return success;
     case "system admin":
-      return success;
+      if (OWNER_ONLY.has(key)) return { status: 404, check: (body) => expect(body.error.code).toBe("not_found") };
+      return { ...success, check: SEARCH_ROUTES[key]?.admin ?? success.check };
   }
 }
 

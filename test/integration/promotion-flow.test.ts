@@ -26,6 +26,10 @@ async function team() {
   return { workspace, author, approver };
 }
 
+/** A deployment pipeline that takes PROMOTE and answers 200 (without it, a promotion fails at once). */
+const subscribePipeline = (workspaceId: number) =>
+  steps.createWebhook(workspaceId, { name: "pipeline", location: receiver.url(`/pipeline-${workspaceId}`), event_types: ["PROMOTE"] });
+
 describe("promotion to Production", () => {
   it("approval emits PROMOTE; the pipeline's call-back marks it COMPLETE with the forwarding address", async () => {
     const { workspace, author, approver } = await team();
@@ -39,7 +43,7 @@ describe("promotion to Production", () => {
     });
     const model = await steps.createModel(workspace.name, "churn", author);
     const version = await steps.createVersion(model.id, "v1", author);
-    expect(version).toMatchObject({ stage: "UNASSIGNED", promotion_status: null, redirect_metadata: "" });
+    expect(version).toMatchObject({ stage: "UNASSIGNED", promotion_status: "NONE", redirect_metadata: "" });
 
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
     expect(requested).toMatchObject({
@@ -73,7 +77,7 @@ describe("promotion to Production", () => {
       webhook: { id: webhook.id, name: "jenkins" },
       test: false,
     });
-    expect(event.original_entity.model_version).toMatchObject({ id: version.id, stage: "UNASSIGNED", promotion_status: null });
+    expect(event.original_entity.model_version).toMatchObject({ id: version.id, stage: "UNASSIGNED", promotion_status: "NONE" });
     expect(event.new_entity.model_version).toMatchObject({
       id: version.id,
       version: "v1",
@@ -112,6 +116,7 @@ describe("promotion to Production", () => {
   it("a FAILED call-back needs a message and shows it; a JSON object is stored as its text", async () => {
     const { workspace, author, approver } = await team();
     await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+    await subscribePipeline(workspace.id);
     const model = await steps.createModel(workspace.name, "fraud", author);
     const version = await steps.createVersion(model.id, "v7", author);
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
@@ -133,13 +138,16 @@ describe("promotion to Production", () => {
       promotion_message: "canary failed: p99 latency 3s",
       redirect_metadata: '{"url":"https://old.example.com"}',
     });
-    const again = await patch({ promotion_status: "COMPLETE" });
-    expect(again.status).toBe(409); // nothing in progress any more
+    // A late COMPLETE still counts (the pipeline's word that it deployed); after it, nothing is in progress.
+    expect((await patch({ promotion_status: "COMPLETE" })).status).toBe(200);
+    expect((await patch({ promotion_status: "COMPLETE" })).status).toBe(409);
+    expect((await patch({ promotion_status: "FAILED", promotion_message: "too late" })).status).toBe(409);
   });
 
   it("only a system admin speaks for the pipeline: a member's call-back is 403 and changes nothing", async () => {
     const { workspace, author, approver } = await team();
     await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+    await subscribePipeline(workspace.id);
     const model = await steps.createModel(workspace.name, "gated", author);
     const version = await steps.createVersion(model.id, "v1", author);
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
@@ -168,7 +176,7 @@ describe("promotion to Production", () => {
     const version = await steps.createVersion(model.id, "v1", author);
     const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
     await steps.ok(steps.approve(requested.transition.id, approver));
-    expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "PRODUCTION", promotion_status: null });
+    expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "PRODUCTION", promotion_status: "NONE" });
     // CREATE model, CREATE version, UPDATE version (the stage): then nothing else.
     await waitFor(() => receiver.received(path).length >= 3, { what: "registry CRUD events" });
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -233,13 +241,14 @@ describe("isolation", () => {
     expect((await h.post(`${REGISTRY}/model_versions/${version.id}/scan`, {}, outsider)).status).toBe(404);
 
     await steps.ok(steps.approve(requested.transition.id, approver));
+    const promoting = await steps.getVersion(version.id, author);
     const callback = await h.request
       .patch(`${REGISTRY}/registered_models/${model.id}/model_versions/${version.id}`)
       .set("grpc-metadata-email", outsider.email)
       .set("grpc-metadata-developer_key", outsider.key)
       .send({ promotion_status: "COMPLETE", redirect_metadata: '{"url":"https://evil.example.com"}' });
     expect(callback.status).toBe(404);
-    expect(await steps.getVersion(version.id, author)).toMatchObject({ promotion_status: "IN_PROGRESS", redirect_metadata: "" });
+    expect(await steps.getVersion(version.id, author)).toEqual(promoting);
     expect(await h.api.db.registeredModel.count({ where: { name: "intruder" } })).toBe(0);
     expect(await h.api.db.build.count({ where: { modelVersionId: version.id } })).toBe(0);
   });
@@ -278,6 +287,6 @@ describe("bad input changes nothing", () => {
     expect(badPatch.status).toBe(400);
     expect(badPatch.body.error.details[0].path).toBe("promotion_status");
     expect(await h.api.db.stageTransition.count()).toBe(before);
-    expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "UNASSIGNED", promotion_status: null });
+    expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "UNASSIGNED", promotion_status: "NONE" });
   });
 });

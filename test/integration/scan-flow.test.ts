@@ -36,7 +36,7 @@ describe("security scan: build, then notify", () => {
   it("emits REQUEST_SCAN only once the build is ready; the scanner's result shows in GET; unsafe blocks promotion", async () => {
     const { workspace, author, approver, path, model, version } = await scanSetup();
     const requested = await steps.requestScan(version.id, author);
-    expect(requested).toEqual({ build_id: expect.any(Number), scan_status: "unscanned" });
+    expect(requested).toEqual({ build_id: expect.any(Number), scan_status: "building" });
     await new Promise((resolve) => setTimeout(resolve, BUILD_DURATION_MS / 3));
     expect(receiver.received(path)).toHaveLength(0); // still building: nothing may go out yet
 

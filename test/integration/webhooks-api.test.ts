@@ -194,7 +194,13 @@ describe("protocol edges", () => {
     const basic = Buffer.from("admin@modelhooks.test:test-admin-developer-key").toString("base64");
     const page = await h.request.get("/admin/queues/api/queues").set("authorization", `Basic ${basic}`);
     expect(page.status).toBe(200);
-    expect(page.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(["builds", "deliveries", "events", "maintenance"]);
+    expect(page.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual([
+      "builds",
+      "deadlines",
+      "deliveries",
+      "events",
+      "maintenance",
+    ]);
   });
 });
 

@@ -56,6 +56,24 @@ export function registrySteps(h: Harness) {
           .set("grpc-metadata-email", caller.email)
           .set("grpc-metadata-developer_key", caller.key),
       ),
+    retryPromotion: (versionId: number, caller: Caller) => h.post(`${REGISTRY}/model_versions/${versionId}/promotion/retry`, {}, caller),
+    /** The caller's notifications (all of them, newest first). */
+    notifications: async (caller: Caller) =>
+      (
+        await ok(
+          h.request
+            .get("/api/v1/notifications?page_limit=200")
+            .set("grpc-metadata-email", caller.email)
+            .set("grpc-metadata-developer_key", caller.key),
+        )
+      ).notifications as Array<{
+        id: number;
+        kind: string;
+        title: string;
+        body: string;
+        link: Record<string, number>;
+        read_at: string | null;
+      }>,
     /** PATCH a model version; the admin (the deployment pipeline's credentials) by default. */
     patchVersion: (modelId: number, versionId: number, body: object, caller: Caller = ADMIN) =>
       h.request

@@ -30,6 +30,10 @@ export interface RouteFixture {
   /** PENDING, UNASSIGNED → DEVELOPMENT, authored by `member`. */
   ownTransitionId: number;
   buildId: number;
+  /** In PRODUCTION, its promotion FAILED (PROMOTION_EVENTS on): the retry route's input. */
+  failedPromotionVersionId: number;
+  /** The member's own unread notification. */
+  notificationId: number;
 }
 
 export interface RouteInput {
@@ -121,6 +125,8 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   }),
   "DELETE /model_versions/:mv_id": (fx) => ({ params: { mv_id: fx.versionId } }),
   "POST /model_versions/:mv_id/scan": (fx) => ({ params: { mv_id: fx.versionId }, body: {} }),
+  "GET /model_versions/:mv_id/builds": (fx) => ({ params: { mv_id: fx.versionId } }),
+  "POST /model_versions/:mv_id/promotion/retry": (fx) => ({ params: { mv_id: fx.failedPromotionVersionId } }),
 
   // StageService
   "POST /createTransition": (fx) => ({ params: {}, body: { model_version_id: fx.versionId, desired_stage: "STAGING", comment: "please" } }),
@@ -148,6 +154,11 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   }),
   "GET /builds/:build_id/scan": (fx) => ({ params: { build_id: fx.buildId } }),
   "GET /builds/:build_id": (fx) => ({ params: { build_id: fx.buildId } }),
+
+  // Notifications
+  "GET /": () => ({ params: {} }),
+  "POST /:id/read": (fx) => ({ params: { id: fx.notificationId } }),
+  "POST /read-all": () => ({ params: {} }),
 };
 
 let fixtureCounter = 0;
@@ -239,6 +250,27 @@ export async function createRouteFixture(h: Harness): Promise<RouteFixture> {
   ]);
   const call = event.calls[0];
   if (!call) throw new Error("createRouteFixture: nested create returned no call");
+  const promoted = await db.modelVersion.create({
+    data: {
+      registeredModelId: model.id,
+      version: "2",
+      labels: [],
+      stage: "PRODUCTION",
+      promotionStatus: "FAILED",
+      promotionMessage: "the deployment pipeline answered 500 8 times",
+      transitions: {
+        create: { authorId: author.id, sourceStage: "STAGING", desiredStage: "PRODUCTION", state: "APPROVED", decidedById: member.id },
+      },
+    },
+    include: { transitions: true },
+  });
+  const [failedPromotion, notification] = await Promise.all([
+    db.modelVersion.update({ where: { id: promoted.id }, data: { promotionTransitionId: promoted.transitions[0]?.id ?? null } }),
+    db.notification.create({
+      data: { userId: member.id, kind: "PROMOTION_FAILED", title: "Promotion failed", body: "fixture", modelVersionId: version.id },
+    }),
+    db.workspaceFeatureFlag.create({ data: { workspaceId: workspace.id, flag: "PROMOTION_EVENTS", enabled: true } }),
+  ]);
   return {
     unique,
     workspace: { id: workspace.id, name: workspace.name },
@@ -253,6 +285,8 @@ export async function createRouteFixture(h: Harness): Promise<RouteFixture> {
     transitionId: byAuthor.id,
     ownTransitionId: byMember.id,
     buildId: build.id,
+    failedPromotionVersionId: failedPromotion.id,
+    notificationId: notification.id,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Config } from "@modelhooks/config";
 import { createDb, type Db } from "@modelhooks/db";
 import { createMetrics, type Logger, type Metrics } from "@modelhooks/observability";
 import { createRedis, JobQueues } from "@modelhooks/queues";
-import { SimulatedBuilder, type Builder } from "@modelhooks/registry";
+import { createBuilder, type Builder } from "@modelhooks/registry";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
 import type { Redis } from "ioredis";
 
@@ -15,7 +15,7 @@ export interface WorkerDeps {
   secretBox: SecretBox;
   logger: Logger;
   metrics: Metrics;
-  /** Pluggable: replace SimulatedBuilder with a real container build. */
+  /** Chosen by BUILDER: a real container build plugs in there. */
   builder: Builder;
 }
 
@@ -34,7 +34,7 @@ export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     logger,
     metrics: createMetrics("worker"),
-    builder: new SimulatedBuilder(config.BUILD_DURATION_MS),
+    builder: createBuilder(config),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
 import { queueCatalog, type JobInput, type QueueKey } from "@modelhooks/queues";
 import { createBuildsProcessor } from "./processors/builds.js";
+import { createDeadlinesProcessor } from "./processors/deadlines.js";
 import { createDeliveriesProcessor, webhookBackoff } from "./processors/deliveries.js";
 import { createEventsProcessor } from "./processors/events.js";
 import { createMaintenanceProcessor, OUTBOX_RELAY_SCHEDULER, runOutboxRelay } from "./processors/maintenance.js";
@@ -22,12 +23,14 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     events: createEventsProcessor(deps),
     deliveries: createDeliveriesProcessor(deps),
     builds: createBuildsProcessor(deps),
+    deadlines: createDeadlinesProcessor(deps),
     maintenance: createMaintenanceProcessor(deps, relayCursor),
   };
   const concurrency: Record<QueueKey, number> = {
     events: config.FANOUT_CONCURRENCY,
     deliveries: config.DELIVERY_CONCURRENCY,
     builds: config.BUILD_CONCURRENCY,
+    deadlines: 2,
     maintenance: 1,
   };
   const common: Omit<WorkerOptions, "concurrency"> = {

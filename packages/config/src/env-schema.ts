@@ -41,6 +41,12 @@ export const envSchema = z
     FANOUT_CONCURRENCY: integer(8, 1),
     BUILD_CONCURRENCY: integer(4, 1),
     BUILD_DURATION_MS: integer(5_000),
+    // Which builder turns a model version into an image; "simulated" stands in for a container build.
+    BUILDER: z.enum(["simulated"]).default("simulated"),
+    // How long a promotion waits for the pipeline's call-back after PROMOTE was delivered, and a
+    // scan for the scanner's result, before it ends FAILED / error (docs/lifecycles.md).
+    PROMOTION_CALLBACK_TIMEOUT_MS: integer(24 * 60 * 60 * 1000, 1),
+    SCAN_RESULT_TIMEOUT_MS: integer(24 * 60 * 60 * 1000, 1),
     OUTBOX_RELAY_INTERVAL_MS: integer(5_000, 100),
     // How long a recorded event or a due call may wait before the relay assumes its job was lost.
     OUTBOX_RELAY_GRACE_MS: integer(30_000, 0),

@@ -5,8 +5,9 @@ import { z } from "zod";
 import { findUnstorable } from "./storable-json.js";
 
 export const EVENT_TYPES = ["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"] as const;
-// WEBHOOK is ours, beyond Verta's three: a webhook disabled for failing is announced as an UPDATE of it.
-export const RESOURCE_TYPES = ["REGISTERED_MODEL", "MODEL_VERSION", "BUILD", "WEBHOOK"] as const;
+// WEBHOOK and WEBHOOK_CALL are ours, beyond Verta's three: a webhook disabled for failing, and a call that
+// ended FAILURE, are announced as UPDATEs of them so admins can route failures to their own tools.
+export const RESOURCE_TYPES = ["REGISTERED_MODEL", "MODEL_VERSION", "BUILD", "WEBHOOK", "WEBHOOK_CALL"] as const;
 
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export const resourceTypeSchema = z.enum(RESOURCE_TYPES);

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { idListSchema, listOf, locationSchema } from "./common.js";
-import { eventTypeSchema, idSchema, resourceTypeSchema } from "./event-schema.js";
+import { eventTypeSchema, idSchema, RESOURCE_TYPES, resourceTypeSchema } from "./event-schema.js";
 
 const eventTypes = z.array(eventTypeSchema).max(6);
-const resourceTypes = z.array(resourceTypeSchema).max(4);
+const resourceTypes = z.array(resourceTypeSchema).max(RESOURCE_TYPES.length);
 const secret = z.string().max(1024, "must be at most 1024 characters");
 
 export const createWebhookBody = z

@@ -8,3 +8,4 @@ export * from "./event-service.js";
 export * from "./admin.js";
 export * from "./registry.js";
 export * from "./domain-error.js";
+export * from "./notifications.js";

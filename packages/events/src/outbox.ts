@@ -58,9 +58,10 @@ export async function enqueueRecordedEvent(deps: OutboxDeps, eventId: number, ev
 export class PendingEvents {
   private readonly recorded: Array<{ id: number; event: ParsedEvent }> = [];
 
-  async record(tx: Prisma.TransactionClient, event: ParsedEvent): Promise<void> {
+  async record(tx: Prisma.TransactionClient, event: ParsedEvent): Promise<RecordedEvent> {
     const result = await recordEvent(tx, event);
     if (result.created) this.recorded.push({ id: result.id, event });
+    return result;
   }
 
   async enqueue(deps: OutboxDeps, source: EventSource): Promise<void> {

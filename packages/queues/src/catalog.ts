@@ -19,6 +19,13 @@ export const deliveryJobSchema = z.strictObject({ callId: id, webhookId: id });
 /** Build: the delayed "build then notify" step of a scan request. */
 export const buildJobSchema = z.strictObject({ buildId: id });
 
+/**
+ * A deadline of a promotion or scan (docs/lifecycles.md): when it fires, a promotion still waiting
+ * for its call-back, or a scan for its result, ends FAILED / error. Delayed jobs survive a worker's
+ * death in Redis; the processor is safe to run twice.
+ */
+export const deadlineJobSchema = z.strictObject({ kind: z.enum(["promotion-callback", "scan-result"]), eventId: id });
+
 /** Housekeeping on a schedule: re-enqueue what never reached (or fell out of) Redis. */
 export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay"]) });
 
@@ -58,6 +65,17 @@ export const queueCatalog = {
       removeOnFail: keepFailedForDashboard,
     },
   },
+  deadlines: {
+    name: "deadlines",
+    schema: deadlineJobSchema,
+    // A deadline that cannot be checked (database down) is tried again; it never just vanishes.
+    jobOptions: {
+      attempts: 20,
+      backoff: { type: "exponential", delay: 5000 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: keepFailedForDashboard,
+    },
+  },
   maintenance: {
     name: "maintenance",
     schema: maintenanceJobSchema,
@@ -78,4 +96,5 @@ export const jobIds = {
   publishedEvent: (workspaceId: number, eventUuid: string) => `published-${workspaceId}-${encodeURIComponent(eventUuid)}`,
   call: (callId: number) => `call-${callId}`,
   build: (buildId: number) => `build-${buildId}`,
+  deadline: (kind: "promotion-callback" | "scan-result", eventId: number) => `${kind}-${eventId}`,
 };

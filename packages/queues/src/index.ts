@@ -6,6 +6,7 @@ export {
   deliveryJobSchema,
   buildJobSchema,
   maintenanceJobSchema,
+  deadlineJobSchema,
   type QueueKey,
   type JobData,
   type JobInput,

@@ -37,3 +37,11 @@ export class SimulatedBuilder implements Builder {
     return { imageUrl: `registry.modelhooks.local/${name}:${tag}` };
   }
 }
+
+/** The builder named by configuration (`BUILDER`): a deployment picks one without editing code. */
+export function createBuilder(settings: { BUILDER: "simulated"; BUILD_DURATION_MS: number }): Builder {
+  switch (settings.BUILDER) {
+    case "simulated":
+      return new SimulatedBuilder(settings.BUILD_DURATION_MS);
+  }
+}

@@ -1,73 +1,19 @@
+import { notFound } from "@modelhooks/contracts";
 import type { Build } from "@modelhooks/db";
-import { canSeeWorkspace, isFlagEnabled, type Principal } from "@modelhooks/identity";
+import type { Principal } from "@modelhooks/identity";
 import { jobIds } from "@modelhooks/queues";
 import type { Builder } from "./builder.js";
-import { registryEvent } from "./registry-events.js";
-import { DomainError, notFound } from "@modelhooks/contracts";
 import { changeWithEvents, lockVersion, visibleVersion, visibleWorkspaceByName, type RegistryDeps, type Tx } from "./registry-deps.js";
-import type { PendingEvents } from "@modelhooks/events";
-import { buildView } from "./views.js";
-
-type BuildWithContext = Build & {
-  modelVersion: {
-    id: number;
-    version: string;
-    labels: string[];
-    registeredModel: { id: number; name: string; workspaceId: number; workspace: { id: number; name: string } };
-  };
-};
-
-const buildContext = { modelVersion: { include: { registeredModel: { include: { workspace: true } } } } } as const;
-
-async function visibleBuild(tx: Tx | RegistryDeps["db"], principal: Principal, id: number): Promise<BuildWithContext> {
-  const build = await tx.build.findUnique({ where: { id }, include: buildContext });
-  if (!build || !canSeeWorkspace(principal, build.modelVersion.registeredModel.workspaceId)) throw notFound(`build ${id}`);
-  return build;
-}
-
-/**
- * The REQUEST_SCAN event for a ready build (only with SCAN_EVENTS on): what an external scanner
- * needs to pull and scan the image. Returns whether it was emitted.
- */
-async function emitScanRequest(tx: Tx, events: PendingEvents, build: BuildWithContext): Promise<boolean> {
-  const model = build.modelVersion.registeredModel;
-  if (!(await isFlagEnabled(tx, model.workspaceId, "SCAN_EVENTS"))) return false;
-  const scanning = await tx.build.update({ where: { id: build.id }, data: { scanStatus: "SCANNING", scanMessage: null } });
-  await events.record(
-    tx,
-    registryEvent(model.workspaceId, "REQUEST_SCAN", "BUILD", null, {
-      scan_request: { buildId: build.id, imageUrl: build.imageUrl },
-      build: buildView(scanning),
-      model_version: { id: build.modelVersion.id, version: build.modelVersion.version },
-      registered_model: { id: model.id, name: model.name },
-    }),
-  );
-  return true;
-}
+import { buildContext, emitScanRequest, failScan, recordVerdict, requestScanOf, visibleBuild, type BuildWithContext } from "./scans.js";
 
 async function enqueueBuild(deps: RegistryDeps, buildId: number): Promise<void> {
   try {
-    await deps.queues.add("builds", `build ${buildId}`, { buildId }, { jobId: jobIds.build(buildId) });
+    // ensureJob: a rebuilt build's earlier job may still be kept as completed under the same id.
+    await deps.queues.ensureJob("builds", `build ${buildId}`, { buildId }, jobIds.build(buildId));
   } catch (error) {
     // The build row is recorded; the relay's sweep of stalled builds enqueues it once Redis is back.
     deps.logger.warn("build recorded but not enqueued", { buildId, error: (error as Error).message });
   }
-}
-
-/** Asks for an external scan of one build: now if it is ready, as soon as it is ready otherwise. */
-async function requestScanOf(tx: Tx, events: PendingEvents, build: BuildWithContext): Promise<Build> {
-  if (build.status === "FAILED")
-    throw new DomainError(
-      "failed_precondition",
-      `build ${build.id} failed and cannot be scanned: ${build.buildError ?? "unknown error"}`,
-      "build_id",
-    );
-  await tx.build.update({ where: { id: build.id }, data: { scanRequested: true } });
-  // Read again under the row lock the update took: a build that became READY meanwhile (its
-  // worker committed first and saw no request) is scanned now; one still BUILDING will see ours.
-  const current = await tx.build.findUniqueOrThrow({ where: { id: build.id }, include: buildContext });
-  if (current.status === "READY") await emitScanRequest(tx, events, current);
-  return tx.build.findUniqueOrThrow({ where: { id: build.id } });
 }
 
 /**
@@ -75,7 +21,7 @@ async function requestScanOf(tx: Tx, events: PendingEvents, build: BuildWithCont
  * failed; otherwise starts one. Serialised per version, so two clicks start one build.
  */
 export async function requestVersionScan(deps: RegistryDeps, principal: Principal, versionId: number): Promise<Build> {
-  let started: number | undefined;
+  let toBuild: number | undefined;
   const build = await changeWithEvents(deps, async (tx, events) => {
     const version = await visibleVersion(tx, principal, versionId);
     await lockVersion(tx, version.id);
@@ -84,12 +30,14 @@ export async function requestVersionScan(deps: RegistryDeps, principal: Principa
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       include: buildContext,
     });
-    if (latest && latest.status !== "FAILED") return requestScanOf(tx, events, latest);
-    const created = await tx.build.create({ data: { modelVersionId: version.id, scanRequested: true } });
-    started = created.id;
+    if (latest && latest.status !== "FAILED") return (await requestScanOf(tx, events, latest, principal.userId)).build;
+    const created = await tx.build.create({
+      data: { modelVersionId: version.id, scanRequested: true, scanStatus: "BUILDING", scanRequestedById: principal.userId },
+    });
+    toBuild = created.id;
     return created;
   });
-  if (started !== undefined) await enqueueBuild(deps, started);
+  if (toBuild !== undefined) await enqueueBuild(deps, toBuild);
   return build;
 }
 
@@ -105,7 +53,13 @@ export async function createBuild(
     const version = await visibleVersion(tx, principal, input.model_version_id);
     if (version.registeredModel.workspaceId !== workspace.id)
       throw notFound(`model version ${input.model_version_id} in workspace ${workspaceName}`);
-    return tx.build.create({ data: { modelVersionId: version.id, scanRequested: input.scan_external } });
+    return tx.build.create({
+      data: {
+        modelVersionId: version.id,
+        scanRequested: input.scan_external,
+        ...(input.scan_external ? { scanStatus: "BUILDING", scanRequestedById: principal.userId } : {}),
+      },
+    });
   });
   await enqueueBuild(deps, build.id);
   return build;
@@ -118,33 +72,15 @@ async function buildInWorkspace(tx: Tx, principal: Principal, workspaceName: str
   return build;
 }
 
-/** Verta's POST /deployment/workspace/{ws}/builds/{id}/scan {"scan_external": true}. */
+/** Verta's POST /deployment/workspace/{ws}/builds/{id}/scan {"scan_external": true}; a failed build is built again. */
 export async function requestBuildScan(deps: RegistryDeps, principal: Principal, workspaceName: string, buildId: number): Promise<Build> {
-  return changeWithEvents(deps, async (tx, events) => {
-    const build = await buildInWorkspace(tx, principal, workspaceName, buildId);
-    await lockVersion(tx, build.modelVersionId);
-    return requestScanOf(tx, events, await visibleBuild(tx, principal, buildId));
+  const { build, rebuild } = await changeWithEvents(deps, async (tx, events) => {
+    const found = await buildInWorkspace(tx, principal, workspaceName, buildId);
+    await lockVersion(tx, found.modelVersionId);
+    return requestScanOf(tx, events, await visibleBuild(tx, principal, buildId), principal.userId);
   });
-}
-
-/**
- * Why a verdict cannot be accepted now: only a scan that was requested (REQUEST_SCAN went out)
- * and has no verdict yet takes one. A final verdict changes only through a new scan request, so
- * nobody can overwrite "unsafe" with "safe" after the fact.
- */
-function verdictRefusal(build: Build): string | undefined {
-  switch (build.scanStatus) {
-    case "SCANNING":
-      return undefined;
-    case "SCANNED":
-      return `build ${build.id} already has a verdict (${build.safetyStatus.toLowerCase()}); request a new scan to change it`;
-    case "ERROR":
-      return `the scan of build ${build.id} ended in error (${build.scanMessage ?? "no message"}); request a new scan first`;
-    case "UNSCANNED":
-      return build.status === "BUILDING"
-        ? `build ${build.id} is still building; its scan has not been requested from a scanner yet`
-        : `no scan of build ${build.id} was requested; request one first`;
-  }
+  if (rebuild) await enqueueBuild(deps, build.id);
+  return build;
 }
 
 /** The scanner's call-back (Verta's PUT /deployment/workspace/{ws}/builds/{id}/scan). */
@@ -158,34 +94,19 @@ export async function recordScanResult(
   return changeWithEvents(deps, async (tx, events) => {
     const found = await buildInWorkspace(tx, principal, workspaceName, buildId);
     await lockVersion(tx, found.modelVersionId);
-    const before = await visibleBuild(tx, principal, buildId); // re-read under the lock: two verdicts never both land
-    const refusal = verdictRefusal(before);
-    if (refusal) throw new DomainError("failed_precondition", refusal, "build_id");
-    const after = await tx.build.update({
-      where: { id: buildId },
-      data: {
-        scanStatus: "SCANNED",
-        safetyStatus: result.safety_status === "safe" ? "SAFE" : "UNSAFE",
-        scanUrl: result.url,
-        scanMessage: null,
-      },
-    });
-    await events.record(
-      tx,
-      registryEvent(
-        before.modelVersion.registeredModel.workspaceId,
-        "UPDATE",
-        "BUILD",
-        { build: buildView(before) },
-        { build: buildView(after) },
-      ),
-    );
-    return after;
+    // Re-read under the lock: two verdicts never both land.
+    return recordVerdict(tx, events, await visibleBuild(tx, principal, buildId), result);
   });
 }
 
 export async function getBuild(deps: RegistryDeps, principal: Principal, buildId: number): Promise<Build> {
   return visibleBuild(deps.db, principal, buildId);
+}
+
+/** A version's builds, newest first. */
+export async function listBuilds(deps: RegistryDeps, principal: Principal, versionId: number): Promise<Build[]> {
+  const version = await visibleVersion(deps.db, principal, versionId);
+  return deps.db.build.findMany({ where: { modelVersionId: version.id }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
 }
 
 /**
@@ -217,14 +138,10 @@ export async function runBuild(
   } catch (error) {
     if (signal?.aborted) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    await deps.db.build.update({
-      where: { id: buildId },
-      data: {
-        status: "FAILED",
-        buildError: message,
-        finishedAt: new Date(),
-        ...(build.scanRequested ? { scanStatus: "ERROR", scanMessage: `build failed: ${message}` } : {}),
-      },
+    await changeWithEvents(deps, async (tx, events) => {
+      const failed = { status: "FAILED", buildError: message, finishedAt: new Date() } as const;
+      if (build.scanRequested) await failScan(tx, events, build, `build failed: ${message}`, failed);
+      else await tx.build.update({ where: { id: buildId }, data: failed });
     });
     deps.logger.warn("build failed", { buildId, error: message });
     return "failed";

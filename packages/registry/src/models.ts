@@ -2,7 +2,9 @@ import { alreadyExists, DomainError } from "@modelhooks/contracts";
 import { isUniqueViolation } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 import { modelEntity, registryEvent, versionEntity } from "./registry-events.js";
-import { changeWithEvents, visibleModel, visibleVersion, visibleWorkspaceByName, type RegistryDeps } from "./registry-deps.js";
+import { blockerOf, latestBuild } from "./promotion-eligibility.js";
+import { recordPromotionCallback } from "./promotions.js";
+import { changeWithEvents, lockVersion, visibleModel, visibleVersion, visibleWorkspaceByName, type RegistryDeps } from "./registry-deps.js";
 
 export interface ModelFields {
   name?: string;
@@ -54,6 +56,13 @@ export async function getRegisteredModel(deps: RegistryDeps, principal: Principa
 
 export async function getModelVersion(deps: RegistryDeps, principal: Principal, id: number) {
   return visibleVersion(deps.db, principal, id);
+}
+
+/** What the version page shows, read in one go. */
+export async function getVersionPage(deps: RegistryDeps, principal: Principal, id: number) {
+  const version = await visibleVersion(deps.db, principal, id);
+  const latest = await latestBuild(deps.db, version.id);
+  return { version, latest, blocker: blockerOf(latest, version.id, version.registeredModel.workspace.requireSafeScan) };
 }
 
 export async function findRegisteredModelByName(deps: RegistryDeps, principal: Principal, workspaceName: string, name: string) {
@@ -130,25 +139,23 @@ export async function updateModelVersion(
         promotionField,
       );
     }
-    if (fields.promotion_status !== undefined && before.promotionStatus !== "IN_PROGRESS") {
-      throw new DomainError(
-        "failed_precondition",
-        `model version ${versionId} has no promotion in progress (promotion_status is ${before.promotionStatus ?? "unset"})`,
-        "promotion_status",
-      );
-    }
     if (fields.promotion_status === "FAILED" && !fields.promotion_message) {
       throw new DomainError("invalid_argument", "promotion_message: required when promotion_status is FAILED", "promotion_message");
     }
+    const own = { description: fields.description, labels: unique(fields.labels) };
+    if (fields.promotion_status !== undefined) {
+      await lockVersion(tx, versionId);
+      const current = await visibleVersion(tx, principal, versionId); // re-read under the lock
+      if (own.description !== undefined || own.labels !== undefined) await tx.modelVersion.update({ where: { id: versionId }, data: own });
+      return recordPromotionCallback(tx, events, current, {
+        status: fields.promotion_status,
+        message: fields.promotion_message,
+        redirectMetadata: fields.redirect_metadata,
+      });
+    }
     const after = await tx.modelVersion.update({
       where: { id: versionId },
-      data: {
-        description: fields.description,
-        labels: unique(fields.labels),
-        promotionStatus: fields.promotion_status,
-        promotionMessage: fields.promotion_status ? (fields.promotion_message ?? null) : fields.promotion_message,
-        redirectMetadata: fields.redirect_metadata,
-      },
+      data: { ...own, promotionMessage: fields.promotion_message, redirectMetadata: fields.redirect_metadata },
     });
     await events.record(
       tx,

@@ -3,7 +3,8 @@ import { canSeeWorkspace, isFlagEnabled, type Principal } from "@modelhooks/iden
 import { registryEvent, versionEntity } from "./registry-events.js";
 import { DomainError, notFound } from "@modelhooks/contracts";
 import { changeWithEvents, lockVersion, visibleVersion, type RegistryDeps, type Tx } from "./registry-deps.js";
-import { modelVersionView, transitionView } from "./views.js";
+import { productionBlocker } from "./promotion-eligibility.js";
+import { startPromotion } from "./promotions.js";
 
 const activityInclude = { transition: true } as const;
 
@@ -41,23 +42,8 @@ export async function createTransition(
 }
 
 /**
- * Why a version may not go to PRODUCTION: its latest build was scanned unsafe, or the workspace
- * requires a safe scan and the latest build has none.
- */
-async function productionBlocker(tx: Tx, versionId: number, requireSafeScan: boolean): Promise<string | undefined> {
-  const build = await tx.build.findFirst({ where: { modelVersionId: versionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-  if (build?.safetyStatus === "UNSAFE") return `build ${build.id} of model version ${versionId} was scanned unsafe`;
-  if (requireSafeScan && build?.safetyStatus !== "SAFE") {
-    return build
-      ? `the workspace requires a safe scan and build ${build.id} has scan status ${build.scanStatus.toLowerCase()}`
-      : "the workspace requires a safe scan and the version has no build";
-  }
-  return undefined;
-}
-
-/**
  * Approval by another member applies the stage. To PRODUCTION with PROMOTION_EVENTS on, it also
- * marks the promotion IN_PROGRESS and emits PROMOTE — all in one transaction.
+ * starts the promotion (PROMOTE out, IN_PROGRESS, or FAILED when nobody listens) — all in one transaction.
  */
 export async function approveTransition(deps: RegistryDeps, principal: Principal, input: { transition_id: number; comment: string }) {
   return changeWithEvents(deps, async (tx, events) => {
@@ -77,25 +63,20 @@ export async function approveTransition(deps: RegistryDeps, principal: Principal
     const promotionEvents = toProduction && (await isFlagEnabled(tx, workspace.id, "PROMOTION_EVENTS"));
     const after = await tx.modelVersion.update({
       where: { id: before.id },
-      data: { stage: transition.desiredStage, ...(promotionEvents ? { promotionStatus: "IN_PROGRESS", promotionMessage: null } : {}) },
+      data: { stage: transition.desiredStage },
+      include: { registeredModel: { include: { workspace: true } } },
     });
-    const approved = await tx.stageTransition.update({ where: { id: transition.id }, data: { state: "APPROVED" } });
+    const approved = await tx.stageTransition.update({
+      where: { id: transition.id },
+      data: { state: "APPROVED", decidedById: principal.userId },
+    });
     const activity = await tx.stageActivity.create({
       data: { modelVersionId: before.id, authorId: principal.userId, transitionId: transition.id, comment: input.comment },
       include: activityInclude,
     });
     await events.record(tx, registryEvent(workspace.id, "UPDATE", "MODEL_VERSION", versionEntity(before), versionEntity(after)));
-    if (promotionEvents) {
-      await events.record(
-        tx,
-        registryEvent(workspace.id, "PROMOTE", "MODEL_VERSION", versionEntity(before), {
-          model_version: modelVersionView(after),
-          registered_model: { id: before.registeredModel.id, name: before.registeredModel.name },
-          transition: { ...transitionView(approved), author_id: transition.authorId, comment: input.comment },
-          approved_by: { id: principal.userId, email: principal.email },
-        }),
-      );
-    }
+    if (promotionEvents)
+      await startPromotion(tx, events, before, after, approved, { id: principal.userId, email: principal.email }, input.comment);
     return activity;
   });
 }
@@ -123,7 +104,7 @@ async function decideWithoutApplying(
       throw new DomainError("permission_denied", "the author cannot reject their own transition; close it instead");
     if (state === "CLOSED" && !isAuthor && !principal.systemAdmin)
       throw new DomainError("permission_denied", "only the author or a system admin can close a transition");
-    await tx.stageTransition.update({ where: { id: transition.id }, data: { state } });
+    await tx.stageTransition.update({ where: { id: transition.id }, data: { state, decidedById: principal.userId } });
     return tx.stageActivity.create({
       data: { modelVersionId: transition.modelVersionId, authorId: principal.userId, transitionId: transition.id, comment: input.comment },
       include: activityInclude,

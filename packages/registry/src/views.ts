@@ -37,6 +37,8 @@ export function modelVersionView(version: ModelVersion) {
     stage: version.stage,
     promotion_status: version.promotionStatus,
     ...(version.promotionMessage ? { promotion_message: version.promotionMessage } : {}),
+    // Ours (ISO-8601, like everything that is not Verta's message): when the promotion last changed.
+    ...(version.promotionUpdatedAt ? { promotion_updated_at: version.promotionUpdatedAt.toISOString() } : {}),
     redirect_metadata: version.redirectMetadata ?? "",
     ...(url ? { forwarding_url: url } : {}),
     time_created: ms(version.createdAt),
@@ -71,7 +73,19 @@ export function buildView(build: Build) {
     ...(build.buildError ? { message: build.buildError } : {}),
     scan_status: build.scanStatus.toLowerCase(),
     safety_status: build.safetyStatus.toLowerCase(),
+    scan: buildScanView(build),
     date_created: build.createdAt.toISOString(),
+    date_updated: build.updatedAt.toISOString(),
+  };
+}
+
+/** The scan part of a build, as the version page shows it. */
+function buildScanView(build: Build) {
+  return {
+    scan_status: build.scanStatus.toLowerCase(),
+    safety_status: build.safetyStatus.toLowerCase(),
+    ...(build.scanUrl ? { url: build.scanUrl } : {}),
+    ...(build.scanMessage ? { message: build.scanMessage } : {}),
     date_updated: build.updatedAt.toISOString(),
   };
 }
@@ -85,5 +99,18 @@ export function scanView(build: Build) {
     date_updated: build.updatedAt.toISOString(),
     ...(build.scanMessage ? { message: build.scanMessage } : {}),
     scan_external_status: { safety_status: build.safetyStatus.toLowerCase(), url: build.scanUrl ?? "" },
+  };
+}
+
+/**
+ * The version page in one answer: the version, its latest build with the scan, and whether it
+ * may go to PRODUCTION (and why not).
+ */
+export function versionPageView(version: ModelVersion, latest: Build | null, blocker: string | undefined) {
+  return {
+    ...modelVersionView(version),
+    latest_build: latest ? buildView(latest) : null,
+    promotion_eligible: blocker === undefined,
+    ...(blocker ? { promotion_ineligible_reason: `cannot be promoted to PRODUCTION: ${blocker}` } : {}),
   };
 }

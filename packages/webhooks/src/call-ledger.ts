@@ -6,6 +6,7 @@ import type { TransportResult } from "./webhook-transport.js";
 export interface CallContext {
   id: number;
   attempts: number;
+  eventId: number;
   webhookId: number;
   webhookName: string;
   location: string;
@@ -35,7 +36,7 @@ export const CLAIM_CALLS = (callIds: number[]) => Prisma.sql`
     UPDATE webhook_calls SET status = 'IN_PROGRESS', updated_at = now()
     WHERE id = ANY(${callIds}::int[]) AND status IN ('UNKNOWN', 'IN_PROGRESS')
     RETURNING id, attempts, webhook_id, event_id)
-  SELECT c.id, c.attempts, w.id AS "webhookId", w.name AS "webhookName", w.location, w.encrypted_secret AS "encryptedSecret",
+  SELECT c.id, c.attempts, c.event_id AS "eventId", w.id AS "webhookId", w.name AS "webhookName", w.location, w.encrypted_secret AS "encryptedSecret",
          w.status::text AS "webhookStatus", w.consecutive_failures AS "consecutiveFailures", e.uuid, e.event_type::text AS "eventType",
          e.resource_type::text AS "resourceType", e.timestamp, e.payload, e.workspace_id AS "workspaceId", ws.name AS "workspaceName"
   FROM c JOIN webhooks w ON w.id = c.webhook_id JOIN events e ON e.id = c.event_id JOIN workspaces ws ON ws.id = e.workspace_id`;

@@ -10,6 +10,7 @@ import { recordAttempts, type AttemptRecord, type CallContext, type CallLedger }
 import { buildOutgoingRequest } from "./outgoing-request.js";
 import type { SecretBox } from "./secret-box.js";
 import { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
+import { isOperational, recordCallFailure, type CallFailureReaction } from "./call-failure.js";
 import type { TransportResult, WebhookTransport } from "./webhook-transport.js";
 
 export interface DeliveryDeps {
@@ -22,6 +23,8 @@ export interface DeliveryDeps {
   metrics?: Metrics;
   logger: Logger;
   settings: { maxAttempts: number; backoff: BackoffSettings; health: HealthSettings };
+  /** What other packages change when a call fails for good (a promotion, a scan). */
+  onCallFailed?: readonly CallFailureReaction[];
 }
 
 export type DeliveryOutcome = "success" | "retry" | "failure" | "skipped";
@@ -94,25 +97,31 @@ async function recordAttempt(
   // A refusal before sending (webhook not active) says nothing about the receiver's health.
   const healthChanges =
     !(result.statusCode === 0 && result.errorKind === undefined) && (status !== "SUCCESS" || call.consecutiveFailures > 0);
-  if (!healthChanges) {
+  if (!healthChanges && status !== "FAILURE") {
     await deps.ledger.record(record);
     return;
   }
   const events = new PendingEvents();
   const disabled = await deps.db.$transaction(async (tx) => {
     await recordAttempts(tx, [record]);
-    return recordWebhookHealth(
-      tx,
-      { id: call.webhookId, consecutiveFailures: call.consecutiveFailures },
-      status === "SUCCESS",
-      deps.settings.health,
-      events,
-    );
+    // First: its row lock orders concurrent failures of one webhook, which the failure's notification relies on.
+    const disabledNow = healthChanges
+      ? await recordWebhookHealth(tx, { id: call.webhookId, consecutiveFailures: call.consecutiveFailures }, status === "SUCCESS", {
+          settings: deps.settings.health,
+          events,
+          // A webhook disabled while failing to deliver an operational event is not announced by another one.
+          announce: !isOperational(call.resourceType),
+        })
+      : undefined;
+    if (status === "FAILURE") {
+      const failed = { ...call, callId: call.id, eventUuid: call.uuid, attempts: attemptNumber, lastResult: result };
+      await recordCallFailure(tx, failed, events, deps.onCallFailed ?? []);
+    }
+    return disabledNow;
   });
-  if (disabled) {
+  if (disabled)
     deps.logger.warn("webhook disabled after failing continuously", { webhookId: call.webhookId, reason: disabled.disabledReason });
-    await events.enqueue(deps, "service");
-  }
+  await events.enqueue(deps, "service");
 }
 
 function refusal(message: string): TransportResult {

@@ -5,6 +5,7 @@ import { deliveryJob } from "./delivery-job.js";
 import { MATCHING_WEBHOOKS } from "./matching.js";
 
 export interface FanOutResult {
+  eventType: string;
   matched: number;
   enqueued: number;
 }
@@ -66,5 +67,5 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number): P
     ),
   );
   await db.$executeRaw(MARK_FANNED_OUT(first.eventId));
-  return { matched: first.matched, enqueued: pending.length };
+  return { eventType: first.eventType, matched: first.matched, enqueued: pending.length };
 }

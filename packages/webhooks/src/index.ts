@@ -6,7 +6,7 @@ export { WebhookTransport, type TransportSettings, type TransportResult, type Ou
 export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
 export { envelopeOf } from "./envelope.js";
 export { RetryableDeliveryError } from "./delivery-errors.js";
-export { MATCHING_WEBHOOKS, webhookMatches, type MatchableEvent } from "./matching.js";
+export { MATCHING_WEBHOOKS, countSubscribers, webhookMatches, type MatchableEvent } from "./matching.js";
 export { fanOutEvent, type FanOutResult } from "./fan-out.js";
 export { deliveryJob, deliveryJobName } from "./delivery-job.js";
 export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-call.js";
@@ -28,3 +28,11 @@ export { findWebhookCalls, retriggerWebhookCall, type RetriggerDeps } from "./ca
 export { sendTestEvent, type TestEventDeps } from "./test-event.js";
 export { webhookCallView, type CallWithAttempts } from "./webhook-call-view.js";
 export { countCallsByStatus } from "./call-stats.js";
+export {
+  recordCallFailure,
+  describeFailure,
+  isOperational,
+  FAILURE_NOTIFICATION_INTERVAL_MS,
+  type FailedCall,
+  type CallFailureReaction,
+} from "./call-failure.js";

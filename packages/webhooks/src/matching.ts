@@ -1,5 +1,5 @@
 import type { EventType, ResourceType } from "@modelhooks/contracts";
-import { Prisma } from "@modelhooks/db";
+import { Prisma, type Db } from "@modelhooks/db";
 
 export interface MatchableEvent {
   workspaceId: number;
@@ -27,4 +27,15 @@ export function webhookMatches(
     (webhook.allEvents || webhook.eventTypes.includes(event.eventType)) &&
     (webhook.resourceTypes.length === 0 || webhook.resourceTypes.includes(event.resourceType))
   );
+}
+
+export const COUNT_SUBSCRIBERS = (event: MatchableEvent) => Prisma.sql`
+  WITH e (workspace_id, event_type, resource_type) AS (
+    VALUES (${event.workspaceId}::int, ${event.eventType}::"EventType", ${event.resourceType}::"ResourceType"))
+  SELECT count(*)::int AS n FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS}`;
+
+/** How many ACTIVE webhooks an event like this would reach now (in the caller's transaction). */
+export async function countSubscribers(tx: Pick<Db, "$queryRaw">, event: MatchableEvent): Promise<number> {
+  const [row] = await tx.$queryRaw<Array<{ n: number }>>(COUNT_SUBSCRIBERS(event));
+  return row?.n ?? 0;
 }

@@ -1,5 +1,6 @@
 import { Prisma, type Webhook } from "@modelhooks/db";
 import { makeEvent, type PendingEvents } from "@modelhooks/events";
+import { notifyWorkspaceAdmins } from "@modelhooks/notifications";
 import { webhookView } from "./webhook-view.js";
 
 export interface HealthSettings {
@@ -23,8 +24,7 @@ export async function recordWebhookHealth(
   tx: Prisma.TransactionClient,
   webhook: Pick<Webhook, "id" | "consecutiveFailures">,
   succeeded: boolean,
-  settings: HealthSettings,
-  events: PendingEvents,
+  { settings, events, announce }: { settings: HealthSettings; events: PendingEvents; announce: boolean },
 ): Promise<Webhook | undefined> {
   if (succeeded) {
     if (webhook.consecutiveFailures > 0)
@@ -43,9 +43,17 @@ export async function recordWebhookHealth(
       disabledReason: `disabled automatically: ${counted.consecutive_failures} failed attempts in a row since ${counted.failing_since.toISOString()}; re-enable with updateWebhook status ACTIVE`,
     },
   });
-  await events.record(
-    tx,
-    makeEvent(after.workspaceId, "UPDATE", "WEBHOOK", { webhook: webhookView(before) }, { webhook: webhookView(after) }),
-  );
+  if (announce) {
+    await events.record(
+      tx,
+      makeEvent(after.workspaceId, "UPDATE", "WEBHOOK", { webhook: webhookView(before) }, { webhook: webhookView(after) }),
+    );
+  }
+  await notifyWorkspaceAdmins(tx, after.workspaceId, {
+    kind: "WEBHOOK_DISABLED",
+    title: `Webhook "${after.name}" was disabled`,
+    body: `Webhook "${after.name}" was ${after.disabledReason ?? "disabled automatically"}. Nothing is delivered to it until an admin re-enables it.`,
+    link: { webhookId: after.id },
+  });
   return after;
 }

@@ -16,6 +16,20 @@ const errorSchema = {
   },
 };
 
+function parametersOf(schema: z.ZodType | undefined, where: "path" | "query") {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as {
+    properties?: Record<string, unknown>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === "path" || (json.required ?? []).includes(name),
+    schema: property,
+  }));
+}
+
 /** The OpenAPI document, generated from the same route table and Zod schemas that validate requests. */
 export function openApiDocument(groups: RouteGroup[]) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -23,12 +37,7 @@ export function openApiDocument(groups: RouteGroup[]) {
     for (const prefix of group.prefixes) {
       for (const route of group.routes) {
         const path = `${prefix}${route.path}`.replace(/:(\w+)/g, "{$1}");
-        const parameters = route.params
-          ? Object.entries(
-              (z.toJSONSchema(route.params, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> })
-                .properties ?? {},
-            ).map(([name, schema]) => ({ name, in: "path", required: true, schema }))
-          : [];
+        const parameters = [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")];
         paths[path] ??= {};
         paths[path][route.method] = {
           tags: [group.name],

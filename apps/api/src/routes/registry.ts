@@ -5,7 +5,11 @@ import {
   deleteRegisteredModel,
   findRegisteredModelByName,
   getBuild,
-  getModelVersion,
+  getVersionPage,
+  listBuilds,
+  retryPromotion,
+  buildView,
+  versionPageView,
   getRegisteredModel,
   modelVersionView,
   registeredModelView,
@@ -95,10 +99,14 @@ export const registryRoutes = [
   defineRoute({
     method: "get",
     path: "/model_versions/:mv_id",
-    summary: "A model version, with its promotion status and forwarding address",
+    summary:
+      "A model version as its page shows it: promotion status and forwarding address, latest build and scan, whether it may go to PRODUCTION",
     access: "member",
     params: versionIdParams,
-    handler: async ({ deps, principal, params }) => wrapVersion(await getModelVersion(deps, principal, params.mv_id)),
+    handler: async ({ deps, principal, params }) => {
+      const page = await getVersionPage(deps, principal, params.mv_id);
+      return { model_version: versionPageView(page.version, page.latest, page.blocker) };
+    },
   }),
   defineRoute({
     method: "patch",
@@ -140,5 +148,22 @@ export const registryRoutes = [
       const build = await requestVersionScan(deps, principal, params.mv_id);
       return { build_id: build.id, scan_status: (await getBuild(deps, principal, build.id)).scanStatus.toLowerCase() };
     },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/model_versions/:mv_id/builds",
+    summary: "A model version's builds, newest first",
+    access: "member",
+    params: versionIdParams,
+    handler: async ({ deps, principal, params }) => ({ builds: (await listBuilds(deps, principal, params.mv_id)).map(buildView) }),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/model_versions/:mv_id/promotion/retry",
+    summary:
+      "Promote again after a failed promotion: a new PROMOTE event, promotion_status IN_PROGRESS (409 unless FAILED and in PRODUCTION)",
+    access: "member",
+    params: versionIdParams,
+    handler: async ({ deps, principal, params }) => wrapVersion(await retryPromotion(deps, principal, params.mv_id)),
   }),
 ];

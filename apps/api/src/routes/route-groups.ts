@@ -1,6 +1,7 @@
 import type { RouteGroup } from "../route-table.js";
 import { adminRoutes } from "./admin.js";
 import { buildRoutes } from "./builds.js";
+import { notificationRoutes } from "./notifications.js";
 import { registryRoutes } from "./registry.js";
 import { stageRoutes } from "./stages.js";
 import { webhookCallRoutes } from "./webhook-calls.js";
@@ -13,4 +14,5 @@ export const routeGroups: RouteGroup[] = [
   { name: "Registry", prefixes: ["/api/v1/registry", "/v1/registry"], routes: registryRoutes },
   { name: "StageService", prefixes: ["/api/v1/registry/stage", "/v1/registry/stage"], routes: stageRoutes },
   { name: "Deployment", prefixes: ["/api/v1/deployment", "/v1/deployment"], routes: buildRoutes },
+  { name: "Notifications", prefixes: ["/api/v1/notifications"], routes: notificationRoutes },
 ];

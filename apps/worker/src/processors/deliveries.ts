@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { deliveryJobSchema, type JobInput } from "@modelhooks/queues";
 import { CallLedger, deliverCall, InFlightLimiter, RetryableDeliveryError, retryDelayMs } from "@modelhooks/webhooks";
+import { failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed } from "@modelhooks/registry";
 import type { WorkerDeps } from "../worker-deps.js";
 
 export function createDeliveriesProcessor(deps: WorkerDeps) {
@@ -10,7 +11,13 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
     backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
     health: { disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS, minFailures: config.WEBHOOK_DISABLE_MIN_FAILURES },
   };
-  const deliveryDeps = { ...deps, settings, ledger: new CallLedger(deps.db) };
+  const deliveryDeps = {
+    ...deps,
+    settings,
+    ledger: new CallLedger(deps.db),
+    // A promotion or scan whose every call failed ends FAILED / error with it.
+    onCallFailed: [failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed],
+  };
   const limiter = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK, config.DELIVERY_TIMEOUT_MS);
   return async (job: Job<JobInput<"deliveries">>, token?: string) => {
     const parsed = deliveryJobSchema.safeParse(job.data);

@@ -3,6 +3,8 @@ import type { ParsedEvent } from "@modelhooks/contracts";
 import { recordEvent } from "@modelhooks/events";
 import { fanOutJobSchema, type JobInput } from "@modelhooks/queues";
 import { fanOutEvent } from "@modelhooks/webhooks";
+import { scheduleDeadline } from "@modelhooks/registry";
+import { deadlineSettings } from "./deadlines.js";
 import type { WorkerDeps } from "../worker-deps.js";
 
 /** Fan-out: record a published event if it came straight from Redis, then one call per matching webhook. */
@@ -17,6 +19,7 @@ export function createEventsProcessor(deps: WorkerDeps) {
     const data = parsed.data;
     const eventId = "event" in data ? await recordPublished(deps, data.event) : data.eventId;
     const result = await fanOutEvent(deps.db, deps.queues, eventId);
+    await scheduleDeadline(deps.queues, { eventId, eventType: result.eventType }, deadlineSettings(deps.config));
     deps.logger.debug("fanned out", { eventId, ...result });
     return result;
   };

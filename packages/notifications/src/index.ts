@@ -1,0 +1,2 @@
+export { notifyUsers, notifyWorkspaceAdmins, workspaceAdmins, notifiedRecently, type NewNotification } from "./notify.js";
+export { listNotifications, markNotificationRead, markAllNotificationsRead, notificationView, type InboxQuery } from "./inbox.js";
