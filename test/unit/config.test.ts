@@ -3,7 +3,11 @@ import { ConfigError, loadConfig } from "../../packages/config/src/index.js";
 
 const PUBLIC_DEV_ENCRYPTION_KEY = "bW9kZWxob29rcy1kZXZlbG9wbWVudC1vbmx5LWtleSE=";
 const PUBLIC_DEV_ADMIN_KEY = "dev-admin-key";
-const PRODUCTION = { NODE_ENV: "production", SECRET_ENCRYPTION_KEY: "a".repeat(64), ADMIN_DEVELOPER_KEY: "a-real-production-key" };
+const PRODUCTION = {
+  NODE_ENV: "production",
+  SECRET_ENCRYPTION_KEY: "a".repeat(64),
+  ADMIN_DEVELOPER_KEY: "mhk_0123456789abcdefghijklmnopqrstuvwxyzAB",
+};
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -89,6 +93,16 @@ describe("loadConfig", () => {
     const { ADMIN_DEVELOPER_KEY: _unused, ...withoutKey } = PRODUCTION;
     expect(configError(withoutKey).message).toContain("ADMIN_DEVELOPER_KEY");
     expect(configError({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: PUBLIC_DEV_ADMIN_KEY }).message).toContain("ADMIN_DEVELOPER_KEY");
+  });
+
+  it("refuses an ADMIN_DEVELOPER_KEY under 32 characters in production, in one line naming it", () => {
+    const message = configError({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: "a".repeat(31) }).message;
+    expect(message).toMatch(/^invalid configuration: ADMIN_DEVELOPER_KEY: must be at least 32 characters in production/);
+    expect(message).not.toContain("\n");
+    expect(message).not.toContain("a".repeat(31));
+    expect(loadConfig({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: "a".repeat(32) }).ADMIN_DEVELOPER_KEY).toBe("a".repeat(32));
+    // Outside production a short key is only a development convenience.
+    expect(loadConfig({ ADMIN_DEVELOPER_KEY: "short-but-8" }).ADMIN_DEVELOPER_KEY).toBe("short-but-8");
   });
 
   it("accepts production with its own keys", () => {

@@ -2,6 +2,7 @@ import { z } from "zod";
 
 const DEV_SECRET_ENCRYPTION_KEY = "bW9kZWxob29rcy1kZXZlbG9wbWVudC1vbmx5LWtleSE="; // 32 bytes, public: dev only
 const DEV_ADMIN_DEVELOPER_KEY = "dev-admin-key";
+const MIN_PRODUCTION_ADMIN_KEY_LENGTH = 32;
 
 const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const boolean = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
@@ -60,6 +61,13 @@ export const envSchema = z
     }
     if (env.ADMIN_DEVELOPER_KEY === DEV_ADMIN_DEVELOPER_KEY) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_DEVELOPER_KEY"], message: "must be set in production (the default is public)" });
+    } else if (env.ADMIN_DEVELOPER_KEY.length < MIN_PRODUCTION_ADMIN_KEY_LENGTH) {
+      // Stored as an unsalted SHA-256: fine for a generated 256-bit key, not for a chosen word.
+      ctx.addIssue({
+        code: "custom",
+        path: ["ADMIN_DEVELOPER_KEY"],
+        message: `must be at least ${MIN_PRODUCTION_ADMIN_KEY_LENGTH} characters in production (generate one: openssl rand -base64 32)`,
+      });
     }
   })
   .transform((env) => ({
