@@ -36,6 +36,10 @@ describe("loadConfig", () => {
       LOG_LEVEL: "info",
       LOG_FORMAT: "pretty",
       ALLOW_PRIVATE_TARGETS: true,
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: 20,
+      SIGN_IN_MAX_FAILURES_PER_EMAIL: 100,
+      SIGN_IN_THROTTLE_WINDOW_MS: 60_000,
+      TRUST_PROXY: false,
     });
     expect(config.SECRET_ENCRYPTION_KEY_BYTES).toHaveLength(32);
   });
@@ -70,6 +74,13 @@ describe("loadConfig", () => {
     ["ALLOW_PRIVATE_TARGETS", "yes"],
     ["LOG_LEVEL", "loud"],
     ["QUEUE_PREFIX", "has space"],
+    ["SIGN_IN_MAX_FAILURES_PER_ADDRESS", "0"],
+    ["SIGN_IN_MAX_FAILURES_PER_EMAIL", "many"],
+    ["SIGN_IN_THROTTLE_WINDOW_MS", "1500"],
+    ["SIGN_IN_THROTTLE_WINDOW_MS", "0"],
+    ["TRUST_PROXY", "true"],
+    ["TRUST_PROXY", "10.0.0.0/33"],
+    ["TRUST_PROXY", "loopback, my-proxy"],
   ])("throws a ConfigError naming %s for %p", (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message).toContain(variable);
@@ -103,6 +114,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: "a".repeat(32) }).ADMIN_DEVELOPER_KEY).toBe("a".repeat(32));
     // Outside production a short key is only a development convenience.
     expect(loadConfig({ ADMIN_DEVELOPER_KEY: "short-but-8" }).ADMIN_DEVELOPER_KEY).toBe("short-but-8");
+  });
+
+  it("reads TRUST_PROXY as express's trust proxy: off, a hop count, or a list of proxies", () => {
+    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8, fd00::/8, 192.0.2.7" }).TRUST_PROXY).toBe(
+      "loopback, 10.0.0.0/8, fd00::/8, 192.0.2.7",
+    );
   });
 
   it("accepts production with its own keys", () => {

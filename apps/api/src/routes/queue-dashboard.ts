@@ -18,7 +18,7 @@ export function queueDashboardRouter(deps: ApiDeps): Router {
     options: { uiConfig: { boardTitle: "modelhooks" } },
   });
   const router = Router();
-  router.use(requireAccess(deps.db, "admin"));
+  router.use(requireAccess(deps, "admin"));
   router.use(serverAdapter.getRouter() as Router);
   return router;
 }
