@@ -11,6 +11,8 @@ afterAll(async () => {
   await receiver.close();
 });
 
+const receiverPort = () => Number(new URL(receiver.url()).port);
+
 async function callsOf(h: Harness, eventUuid: string) {
   return (await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: [eventUuid], include_attempts: true })).body.calls as Array<
     Record<string, any>
@@ -54,6 +56,83 @@ describe("SSRF guard (ALLOW_PRIVATE_TARGETS=false, the production default)", () 
     expect(moved.body.error.details[0].path).toBe("new_location");
     const row = await h.api.db.webhook.findUniqueOrThrow({ where: { id: created.body.id } });
     expect(row.location).toBe("https://hooks.example.com/in");
+  });
+
+  // IPv6 forms that carry an IPv4 address, and the 6to4 relay anycast: a black-box test found
+  // them accepted. The receiver's port, so a form the guard let through would be sent to it.
+  const carriers = (port: number) => [
+    `http://[::127.0.0.1]:${port}/carrier`, // IPv4-compatible, normalised to [::7f00:1]
+    `http://[::a9fe:a9fe]:${port}/carrier`, // IPv4-compatible 169.254.169.254 (metadata)
+    `http://[::ffff:0:7f00:1]:${port}/carrier`, // IPv4-translated 127.0.0.1
+    `http://[2002:7f00:1::]:${port}/carrier`, // 6to4 of 127.0.0.1
+    `http://[2001:0:4136:e378:8000:63bf:80ff:fffe]:${port}/carrier`, // Teredo, client 127.0.0.1 (XOR-ed)
+    `http://[64:ff9b::7f00:1]:${port}/carrier`, // NAT64 well-known prefix, 127.0.0.1
+    `http://[64:ff9b:1:7f00:0:100::]:${port}/carrier`, // NAT64 local-use prefix, 127.0.0.1
+    `http://192.88.99.1:${port}/carrier`, // 6to4 relay anycast
+  ];
+
+  it("refuses every IPv4-carrying IPv6 form and the 6to4 relay at createWebhook and updateWebhook, writing nothing", async () => {
+    const created = await h.post(`${EVENTS}/createWebhook`, {
+      name: "carrier-base",
+      location: "https://hooks.example.com/c",
+      all_events: true,
+    });
+    expect(created.status).toBe(200);
+    const before = await h.api.db.webhook.count();
+    const answers = [];
+    for (const [index, location] of carriers(receiverPort()).entries()) {
+      const create = await h.post(`${EVENTS}/createWebhook`, { name: `carrier-${index}`, location, all_events: true });
+      const update = await h.post(`${EVENTS}/updateWebhook`, { id: created.body.id, new_location: location });
+      answers.push({
+        location,
+        create: [create.status, create.body.error?.details?.[0]?.path],
+        update: [update.status, update.body.error?.details?.[0]?.path],
+      });
+    }
+    expect(answers).toEqual(
+      carriers(receiverPort()).map((location) => ({ location, create: [400, "location"], update: [400, "new_location"] })),
+    );
+    expect(await h.api.db.webhook.count()).toBe(before);
+    const row = await h.api.db.webhook.findUniqueOrThrow({ where: { id: created.body.id } });
+    expect(row.location).toBe("https://hooks.example.com/c");
+  });
+
+  it("refuses the same forms at connect time for webhooks stored before the check: recorded, not retried, never sent", async () => {
+    const workspace = await h.createWorkspace();
+    const locations = carriers(receiverPort());
+    const webhooks = [];
+    for (const [index, location] of locations.entries()) {
+      // Stored directly, as a webhook registered before the address guard knew these forms would be.
+      webhooks.push(
+        await h.api.db.webhook.create({ data: { workspaceId: workspace.id, name: `stored-carrier-${index}`, location, allEvents: true } }),
+      );
+    }
+    await h
+      .post(`${EVENTS}/createEvent`, {
+        event_uuid: "ssrf-carriers",
+        event_type: "CREATE",
+        workspace_id: workspace.id,
+        resource_type: "BUILD",
+      })
+      .expect(202);
+    const calls = await waitFor(
+      async () => {
+        const found = await callsOf(h, "ssrf-carriers");
+        return found.length === locations.length && found.every((call) => call.status === "FAILURE") && found;
+      },
+      { what: "every carrier call refused" },
+    );
+    for (const call of calls) {
+      expect(call).toMatchObject({ attempts: 1, response: { status_code: 0, error: expect.stringMatching(/^refused to connect to /) } });
+    }
+    for (const webhook of webhooks) {
+      const test = await h.post(`${EVENTS}/triggerTest`, { webhook_id: webhook.id });
+      expect({ location: webhook.location, error: test.body.error }).toEqual({
+        location: webhook.location,
+        error: expect.stringMatching(/^refused to connect to /),
+      });
+    }
+    expect(receiver.received("/carrier")).toHaveLength(0);
   });
 
   it("refuses at connect time a name that resolves to a loopback address: recorded once, not retried, never sent", async () => {

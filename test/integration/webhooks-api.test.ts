@@ -202,6 +202,31 @@ describe("protocol edges", () => {
       "maintenance",
     ]);
   });
+
+  it("asks a browser for the dashboard login (WWW-Authenticate on every 401 under /admin/queues), and only there", async () => {
+    const wrongBasic = `Basic ${Buffer.from("admin@modelhooks.test:not-the-key").toString("base64")}`;
+    for (const path of ["/admin/queues", "/admin/queues/", "/admin/queues/queue/deliveries", "/admin/queues/api/queues"]) {
+      for (const authorization of [undefined, wrongBasic]) {
+        const request = h.request.get(path);
+        const response = await (authorization ? request.set("authorization", authorization) : request);
+        expect({ path, authorization, status: response.status, challenge: response.headers["www-authenticate"] }).toEqual({
+          path,
+          authorization,
+          status: 401,
+          challenge: 'Basic realm="modelhooks"',
+        });
+        expect(response.body.error.code).toBe("unauthenticated");
+      }
+    }
+    // The JSON API's 401s stay plain: a browser-side script calling it must not get a login prompt.
+    for (const response of [
+      await h.request.post(`${EVENTS}/findWebhook`).send({}),
+      await h.request.get("/api/v1/registry/registered_models/1"),
+      await h.request.get("/admin/queuesque"),
+    ]) {
+      expect(response.headers["www-authenticate"]).toBeUndefined();
+    }
+  });
 });
 
 describe("metrics", () => {

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import type { Express } from "express";
 import supertest from "supertest";
 import winston from "winston";
 import { loadConfig, type Config } from "@modelhooks/config";
@@ -42,6 +43,11 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Longer than any delivery timeout here, so closing a harness lets in-flight work finish.
     SHUTDOWN_TIMEOUT_MS: "15000",
     WORKER_METRICS_PORT: "0",
+    // Far above the production defaults (20 per address, 100 per email): the authorization matrix
+    // alone sends 64 wrong-key requests from 127.0.0.1 for one email within seconds.
+    // test/integration/sign-in-throttle.test.ts sets its own limits.
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS: "10000",
+    SIGN_IN_MAX_FAILURES_PER_EMAIL: "10000",
     ...overrides,
   };
 }
@@ -53,6 +59,8 @@ export interface Harness {
   running?: RunningWorkers;
   /** Every log line of this harness (API and worker), as JSON text. */
   logs: string[];
+  /** The express app, for a test that needs a listening server (a chosen client address, say). */
+  app: Express;
   request: ReturnType<typeof supertest>;
   /** POST with a caller's Verta headers (the admin by default). */
   post(path: string, body: unknown, caller?: Caller): supertest.Test;
@@ -85,7 +93,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logger = createLogger(config, "test", [new winston.transports.Stream({ stream: sink })]);
   const api = createApiDeps(config, logger.child({ service: "api" }));
   await ensureBootstrapAdmin(api.db, ADMIN.email, ADMIN.key);
-  const request = supertest(createApp(api));
+  const app = createApp(api);
+  const request = supertest(app);
   let suffix = 0;
   const unique = (base: string) => `${base}-${process.pid}-${harnessCounter}-${++suffix}`;
 
@@ -93,6 +102,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     config,
     api,
     logs,
+    app,
     request,
     post(path, body, caller = ADMIN) {
       return request

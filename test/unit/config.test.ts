@@ -3,7 +3,11 @@ import { ConfigError, loadConfig } from "../../packages/config/src/index.js";
 
 const PUBLIC_DEV_ENCRYPTION_KEY = "bW9kZWxob29rcy1kZXZlbG9wbWVudC1vbmx5LWtleSE=";
 const PUBLIC_DEV_ADMIN_KEY = "dev-admin-key";
-const PRODUCTION = { NODE_ENV: "production", SECRET_ENCRYPTION_KEY: "a".repeat(64), ADMIN_DEVELOPER_KEY: "a-real-production-key" };
+const PRODUCTION = {
+  NODE_ENV: "production",
+  SECRET_ENCRYPTION_KEY: "a".repeat(64),
+  ADMIN_DEVELOPER_KEY: "mhk_0123456789abcdefghijklmnopqrstuvwxyzAB",
+};
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -32,6 +36,10 @@ describe("loadConfig", () => {
       LOG_LEVEL: "info",
       LOG_FORMAT: "pretty",
       ALLOW_PRIVATE_TARGETS: true,
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: 20,
+      SIGN_IN_MAX_FAILURES_PER_EMAIL: 100,
+      SIGN_IN_THROTTLE_WINDOW_MS: 60_000,
+      TRUST_PROXY: false,
     });
     expect(config.SECRET_ENCRYPTION_KEY_BYTES).toHaveLength(32);
   });
@@ -66,6 +74,13 @@ describe("loadConfig", () => {
     ["ALLOW_PRIVATE_TARGETS", "yes"],
     ["LOG_LEVEL", "loud"],
     ["QUEUE_PREFIX", "has space"],
+    ["SIGN_IN_MAX_FAILURES_PER_ADDRESS", "0"],
+    ["SIGN_IN_MAX_FAILURES_PER_EMAIL", "many"],
+    ["SIGN_IN_THROTTLE_WINDOW_MS", "1500"],
+    ["SIGN_IN_THROTTLE_WINDOW_MS", "0"],
+    ["TRUST_PROXY", "true"],
+    ["TRUST_PROXY", "10.0.0.0/33"],
+    ["TRUST_PROXY", "loopback, my-proxy"],
   ])("throws a ConfigError naming %s for %p", (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message).toContain(variable);
@@ -89,6 +104,24 @@ describe("loadConfig", () => {
     const { ADMIN_DEVELOPER_KEY: _unused, ...withoutKey } = PRODUCTION;
     expect(configError(withoutKey).message).toContain("ADMIN_DEVELOPER_KEY");
     expect(configError({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: PUBLIC_DEV_ADMIN_KEY }).message).toContain("ADMIN_DEVELOPER_KEY");
+  });
+
+  it("refuses an ADMIN_DEVELOPER_KEY under 32 characters in production, in one line naming it", () => {
+    const message = configError({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: "a".repeat(31) }).message;
+    expect(message).toMatch(/^invalid configuration: ADMIN_DEVELOPER_KEY: must be at least 32 characters in production/);
+    expect(message).not.toContain("\n");
+    expect(message).not.toContain("a".repeat(31));
+    expect(loadConfig({ ...PRODUCTION, ADMIN_DEVELOPER_KEY: "a".repeat(32) }).ADMIN_DEVELOPER_KEY).toBe("a".repeat(32));
+    // Outside production a short key is only a development convenience.
+    expect(loadConfig({ ADMIN_DEVELOPER_KEY: "short-but-8" }).ADMIN_DEVELOPER_KEY).toBe("short-but-8");
+  });
+
+  it("reads TRUST_PROXY as express's trust proxy: off, a hop count, or a list of proxies", () => {
+    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8, fd00::/8, 192.0.2.7" }).TRUST_PROXY).toBe(
+      "loopback, 10.0.0.0/8, fd00::/8, 192.0.2.7",
+    );
   });
 
   it("accepts production with its own keys", () => {

@@ -1,6 +1,7 @@
 import type { Config } from "@modelhooks/config";
 import { createDb, type Db } from "@modelhooks/db";
 import { createMetrics, type Logger, type Metrics } from "@modelhooks/observability";
+import { SignInThrottle } from "@modelhooks/identity";
 import { createRedis, JobQueues } from "@modelhooks/queues";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
 import type { Redis } from "ioredis";
@@ -12,6 +13,7 @@ export interface ApiDeps {
   queues: JobQueues;
   transport: WebhookTransport;
   secretBox: SecretBox;
+  signInThrottle: SignInThrottle;
   logger: Logger;
   metrics: Metrics;
 }
@@ -40,6 +42,13 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
     }),
     transport: createTransport(config),
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
+    // Counters in the same Redis as the queues, under the same prefix (docs/security.md).
+    signInThrottle: new SignInThrottle(redis, {
+      keyPrefix: config.QUEUE_PREFIX,
+      windowMs: config.SIGN_IN_THROTTLE_WINDOW_MS,
+      maxFailuresPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      maxFailuresPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
+    }),
     logger,
     metrics: createMetrics("api"),
   };

@@ -13,7 +13,9 @@ import { routeGroups } from "./routes/route-groups.js";
 export function createApp(deps: ApiDeps, groups: RouteGroup[] = routeGroups): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // Off unless TRUST_PROXY names the proxies in front: req.ip (which the sign-in throttle counts
+  // by) must not be whatever a client writes in X-Forwarded-For.
+  app.set("trust proxy", deps.config.TRUST_PROXY);
   app.use(requestContext(deps.logger));
   // Any content type is read as JSON: Verta's scripts and curl users do not always say so.
   app.use(express.json({ limit: deps.config.BODY_LIMIT_BYTES, type: () => true, strict: true }));

@@ -54,7 +54,7 @@ export function buildRouter(deps: ApiDeps, routes: RouteDef[]): Router {
   const methodsByPath = new Map<string, Set<string>>();
   for (const route of routes) {
     methodsByPath.set(route.path, (methodsByPath.get(route.path) ?? new Set()).add(route.method.toUpperCase()));
-    router[route.method](route.path, requireAccess(deps.db, route.access), async (req, res) => {
+    router[route.method](route.path, requireAccess(deps, route.access), async (req, res) => {
       assertStorable(req.params);
       const params = route.params ? route.params.parse(req.params) : req.params;
       if (route.body) assertStorable(req.body);

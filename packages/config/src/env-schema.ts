@@ -1,10 +1,42 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const DEV_SECRET_ENCRYPTION_KEY = "bW9kZWxob29rcy1kZXZlbG9wbWVudC1vbmx5LWtleSE="; // 32 bytes, public: dev only
 const DEV_ADMIN_DEVELOPER_KEY = "dev-admin-key";
+const MIN_PRODUCTION_ADMIN_KEY_LENGTH = 32;
 
 const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const boolean = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+
+const wholeSeconds = (fallback: number) =>
+  integer(fallback, 1000).refine(
+    (value) => value % 1000 === 0,
+    "must be whole seconds (a multiple of 1000): the counters expire in seconds",
+  );
+
+/**
+ * Express's "trust proxy": unset or "false" trusts no proxy (the client is the socket's peer);
+ * a number trusts that many hops; otherwise a comma-separated list of proxy addresses, CIDR
+ * ranges, or loopback / linklocal / uniquelocal. "true" (trust everyone) is not offered: any
+ * client could then name its own address in X-Forwarded-For and escape the sign-in throttle.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .refine(
+    (value) => value === "false" || /^\d+$/.test(value) || value.split(",").every((entry) => isProxyEntry(entry.trim())),
+    "must be false, a number of hops, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal",
+  )
+  .transform((value): false | number | string => (value === "false" ? false : /^\d+$/.test(value) ? Number(value) : value));
+
+function isProxyEntry(entry: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(entry)) return true;
+  const [address = "", bits, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 const encryptionKey = z.string().refine((value) => decodeKey(value)?.length === 32, "must be 32 bytes, as 64 hex characters or base64");
 
@@ -29,6 +61,11 @@ export const envSchema = z
     ADMIN_DEVELOPER_KEY: z.string().min(8).default(DEV_ADMIN_DEVELOPER_KEY),
     SECRET_ENCRYPTION_KEY: encryptionKey.default(DEV_SECRET_ENCRYPTION_KEY),
     ALLOW_PRIVATE_TARGETS: boolean.optional(),
+    // Failed sign-ins (docs/security.md): counted per client address and per email, in Redis.
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS: integer(20, 1),
+    SIGN_IN_MAX_FAILURES_PER_EMAIL: integer(100, 1),
+    SIGN_IN_THROTTLE_WINDOW_MS: wholeSeconds(60_000),
+    TRUST_PROXY: trustProxy.default(false),
     BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
     DELIVERY_TIMEOUT_MS: integer(10_000, 1),
     DELIVERY_MAX_ATTEMPTS: integer(8, 1),
@@ -66,6 +103,13 @@ export const envSchema = z
     }
     if (env.ADMIN_DEVELOPER_KEY === DEV_ADMIN_DEVELOPER_KEY) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_DEVELOPER_KEY"], message: "must be set in production (the default is public)" });
+    } else if (env.ADMIN_DEVELOPER_KEY.length < MIN_PRODUCTION_ADMIN_KEY_LENGTH) {
+      // Stored as an unsalted SHA-256: fine for a generated 256-bit key, not for a chosen word.
+      ctx.addIssue({
+        code: "custom",
+        path: ["ADMIN_DEVELOPER_KEY"],
+        message: `must be at least ${MIN_PRODUCTION_ADMIN_KEY_LENGTH} characters in production (generate one: openssl rand -base64 32)`,
+      });
     }
   })
   .transform((env) => ({

@@ -1,69 +1,79 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 
 /** Raised when a destination resolves to an address deliveries must never reach (SSRF guard). */
 export class ForbiddenAddressError extends Error {
   readonly code = "EFORBIDDENADDRESS";
-  constructor(readonly address: string) {
-    super(`refused to connect to ${address}: loopback, private, link-local and metadata addresses are not allowed`);
+  constructor(
+    readonly address: string,
+    readonly reason = addressVerdict(address).reason ?? "refused",
+  ) {
+    super(
+      `refused to connect to ${address} (${reason}): loopback, private, link-local, metadata and other special-purpose addresses are not allowed`,
+    );
   }
 }
 
-const blocked = new BlockList();
-for (const [network, prefix] of [
-  ["0.0.0.0", 8], // "this" network, unspecified
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10], // CGNAT
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16], // link-local, cloud metadata (169.254.169.254)
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.0.2.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["198.51.100.0", 24],
-  ["203.0.113.0", 24],
-  ["224.0.0.0", 4], // multicast
-  ["240.0.0.0", 4], // reserved, broadcast
-] as const) {
-  blocked.addSubnet(network, prefix, "ipv4");
-}
-for (const [network, prefix] of [
-  ["::", 128], // unspecified
-  ["::1", 128], // loopback
-  ["64:ff9b::", 96], // NAT64 reaches IPv4 space
-  ["100::", 64], // discard
-  ["2001:db8::", 32], // documentation
-  ["fc00::", 7], // unique local
-  ["fe80::", 10], // link-local
-  ["fec0::", 10], // site-local (deprecated)
-  ["ff00::", 8], // multicast
-  ["fd00:ec2::254", 128], // AWS metadata over IPv6
-] as const) {
-  blocked.addSubnet(network, prefix, "ipv6");
+export type AddressVerdict = { allowed: true; reason?: undefined } | { allowed: false; reason: string };
+
+const ALLOWED: AddressVerdict = { allowed: true };
+const refused = (reason: string): AddressVerdict => ({ allowed: false, reason });
+
+// ipaddr.js's range() names the special-purpose ranges (IANA's registries and a few older ones);
+// "unicast" is what it calls an address in none of them. The rule (docs/security.md, SSRF): only
+// ordinary globally routable unicast is allowed, so every named range is refused, even those the
+// registry calls globally reachable (anycast service addresses, AS112 sinks): no receiver lives there.
+
+/** Forms whose last 32 bits are an IPv4 address the connection ends up at: judged by that IPv4. */
+const CARRY_IPV4_IN_LAST_32_BITS = [
+  ["::ffff:0:0/96", "IPv4-mapped"],
+  ["::/96", "IPv4-compatible"],
+  ["::ffff:0:0:0/96", "IPv4-translated"],
+  ["64:ff9b::/96", "NAT64"],
+].map(([cidr, name]) => ({ network: ipaddr.IPv6.parseCIDR(cidr as string), name: name as string }));
+
+// 6to4 (2002::/16), Teredo (2001::/32) and local-use NAT64 (64:ff9b:1::/48) carry an IPv4 too, but
+// elsewhere (bits 16-47; XOR-ed; split around the u octet): range() names them, so they are
+// refused outright whatever they carry. None is globally reachable in the registry.
+
+/** IANA's global unicast space; the rest of IPv6 is unassigned or special (ipaddr.js calls it "unicast"). */
+const GLOBAL_UNICAST_IPV6 = ipaddr.IPv6.parseCIDR("2000::/3");
+
+function ipv4Verdict(address: ipaddr.IPv4): AddressVerdict {
+  const range = address.range();
+  return range === "unicast" ? ALLOWED : refused(range);
 }
 
-/** IPv4-mapped / -compatible IPv6 addresses are judged as the IPv4 address they carry. */
-function embeddedIpv4(address: string): string | undefined {
-  const match =
-    /^(?:0{0,4}:){0,5}(?:ffff:)?((?:\d{1,3}\.){3}\d{1,3})$/i.exec(address) ?? /^::(?:ffff:)?((?:\d{1,3}\.){3}\d{1,3})$/i.exec(address);
-  if (match?.[1]) return match[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex?.[1] || !hex[2]) return undefined;
-  const high = parseInt(hex[1], 16);
-  const low = parseInt(hex[2], 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+function ipv6Verdict(address: ipaddr.IPv6): AddressVerdict {
+  const range = address.range();
+  if (range === "loopback" || range === "unspecified") return refused(range);
+  const carrier = CARRY_IPV4_IN_LAST_32_BITS.find(({ network }) => address.match(network));
+  if (carrier) {
+    const bytes = address.toByteArray();
+    const ipv4 = new ipaddr.IPv4(bytes.slice(12));
+    const verdict = ipv4Verdict(ipv4);
+    return verdict.allowed ? ALLOWED : refused(`${carrier.name} carrying ${ipv4.toString()}: ${verdict.reason}`);
+  }
+  if (range !== "unicast") return refused(range);
+  return address.match(GLOBAL_UNICAST_IPV6) ? ALLOWED : refused("outside the global unicast space 2000::/3");
+}
+
+/**
+ * Whether deliveries may connect to this IP address (brackets and an IPv6 zone index are
+ * ignored). Anything that is not a plain IP literal is refused rather than guessed at.
+ */
+export function addressVerdict(rawAddress: string): AddressVerdict {
+  const address = rawAddress.replace(/^\[|\]$/g, "").split("%")[0] ?? "";
+  // node's parser first: ipaddr.js also reads legacy spellings (0177.0.0.1, 2130706433) as IPv4.
+  const family = isIP(address);
+  if (family === 4) return ipv4Verdict(ipaddr.IPv4.parse(address));
+  if (family === 6) return ipv6Verdict(ipaddr.IPv6.parse(address));
+  return refused("not an IP address");
 }
 
 export function isForbiddenAddress(rawAddress: string): boolean {
-  const address = rawAddress.replace(/^\[|\]$/g, "").split("%")[0] ?? "";
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, "ipv4");
-  if (family === 6) {
-    const ipv4 = embeddedIpv4(address);
-    return ipv4 ? blocked.check(ipv4, "ipv4") : blocked.check(address, "ipv6");
-  }
-  return true; // not an IP address at all: refuse rather than guess
+  return !addressVerdict(rawAddress).allowed;
 }
 
 /**
@@ -94,8 +104,8 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, options.all ? [] : "", undefined);
     const list = addresses;
-    const refused = list.find((entry) => isForbiddenAddress(entry.address));
-    if (refused) return callback(new ForbiddenAddressError(refused.address), options.all ? [] : "", undefined);
+    const forbidden = list.find((entry) => isForbiddenAddress(entry.address));
+    if (forbidden) return callback(new ForbiddenAddressError(forbidden.address), options.all ? [] : "", undefined);
     if (options.all) return callback(null, list);
     const first = list[0];
     if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", undefined);

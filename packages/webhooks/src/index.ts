@@ -1,7 +1,15 @@
 export { SecretBox } from "./secret-box.js";
 export { signPayload } from "./signing.js";
 export { retryDelayMs, parseRetryAfter, JITTER, type BackoffSettings } from "./backoff.js";
-export { isForbiddenAddress, isForbiddenHost, literalAddress, guardedLookup, ForbiddenAddressError } from "./address-guard.js";
+export {
+  addressVerdict,
+  isForbiddenAddress,
+  isForbiddenHost,
+  literalAddress,
+  guardedLookup,
+  ForbiddenAddressError,
+  type AddressVerdict,
+} from "./address-guard.js";
 export { WebhookTransport, type TransportSettings, type TransportResult, type OutgoingWebhook } from "./webhook-transport.js";
 export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
 export { envelopeOf } from "./envelope.js";

@@ -27,7 +27,7 @@ export async function findVisibleWebhook(db: Db, principal: Principal, id: numbe
 /** SSRF guard at the door: with private targets disallowed, refuse locations that can only be internal. */
 function assertDeliverable(deps: WebhookAdminDeps, location: string, field: string): void {
   if (deps.config.ALLOW_PRIVATE_TARGETS || !isForbiddenHost(new URL(location).hostname)) return;
-  throw invalidArgument(field, "must not point at a loopback, private, link-local or metadata address");
+  throw invalidArgument(field, "must not point at a loopback, private, link-local, metadata or other special-purpose address");
 }
 
 const duplicateName = (name: string, workspaceId: number) =>

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
-import { authenticate, type Principal } from "@modelhooks/identity";
-import type { Db } from "@modelhooks/db";
+import { signIn, type Principal } from "@modelhooks/identity";
+import type { ApiDeps } from "../api-deps.js";
 import { forbidden, unauthenticated } from "../http-errors.js";
 
 export type Access = "public" | "member" | "admin";
@@ -28,18 +28,22 @@ function readCredentials(req: Request): Credentials {
   return { email, developerKey: developerKey ?? bearer };
 }
 
-export async function resolvePrincipal(db: Db, req: Request): Promise<Principal> {
+type AuthDeps = Pick<ApiDeps, "db" | "signInThrottle">;
+
+/** Missing credentials are a 401 without counting (no key was guessed); the rest goes through signIn's throttle. */
+export async function resolvePrincipal(deps: AuthDeps, req: Request): Promise<Principal> {
   const { email, developerKey } = readCredentials(req);
   if (!email || !developerKey) throw unauthenticated();
-  const principal = await authenticate(db, email, developerKey);
+  // req.ip is the socket's peer unless TRUST_PROXY names the proxies in front (app.ts).
+  const principal = await signIn(deps.db, deps.signInThrottle, { email, developerKey, clientAddress: req.ip });
   if (!principal) throw unauthenticated();
   return principal;
 }
 
-export function requireAccess(db: Db, access: Access) {
+export function requireAccess(deps: AuthDeps, access: Access) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     if (access === "public") return next();
-    req.principal = await resolvePrincipal(db, req);
+    req.principal = await resolvePrincipal(deps, req);
     req.log = req.log.child({ userId: req.principal.userId });
     if (access === "admin" && !req.principal.systemAdmin) throw forbidden();
     next();

@@ -72,7 +72,6 @@ export function errorHandler() {
     const apiError = toApiError(error);
     if (apiError.status >= 500)
       req.log.error("request failed", { status: apiError.status, error: error instanceof Error ? error.message : String(error) });
-    if (apiError.status === 401 && req.baseUrl.startsWith("/admin/queues")) res.setHeader("www-authenticate", 'Basic realm="modelhooks"');
     if (apiError.retryAfterMs !== undefined) res.setHeader("retry-after", String(Math.max(1, Math.ceil(apiError.retryAfterMs / 1000))));
     res.status(apiError.status).json({ error: { code: apiError.code, message: apiError.message, details: apiError.details } });
   };

@@ -55,7 +55,12 @@ export function openApiDocument(groups: RouteGroup[]) {
           responses: {
             [String(route.status ?? 200)]: { description: "success" },
             "400": { description: "invalid input", content: { "application/json": { schema: errorSchema } } },
-            ...(route.access !== "public" ? { "401": { description: "missing or wrong credentials" } } : {}),
+            ...(route.access !== "public"
+              ? {
+                  "401": { description: "missing or wrong credentials" },
+                  "429": { description: "too many failed sign-ins from this address or for this email; see Retry-After" },
+                }
+              : {}),
             ...(route.access === "admin" ? { "403": { description: "system admin only" } } : {}),
             "404": { description: "not found, or not visible to the caller" },
           },

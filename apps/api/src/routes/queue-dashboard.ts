@@ -1,9 +1,10 @@
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
-import { Router } from "express";
+import { Router, type NextFunction, type Request, type Response } from "express";
 import { QUEUE_KEYS } from "@modelhooks/queues";
 import type { ApiDeps } from "../api-deps.js";
+import { ApiError } from "../http-errors.js";
 import { requireAccess } from "../middleware/authenticate.js";
 
 export const DASHBOARD_PATH = "/admin/queues";
@@ -18,7 +19,13 @@ export function queueDashboardRouter(deps: ApiDeps): Router {
     options: { uiConfig: { boardTitle: "modelhooks" } },
   });
   const router = Router();
-  router.use(requireAccess(deps.db, "admin"));
+  router.use(requireAccess(deps, "admin"));
   router.use(serverAdapter.getRouter() as Router);
+  // A browser shows its login prompt only for a 401 that names a scheme. Set here, on the
+  // dashboard's own router, so the JSON API's 401s stay without a challenge.
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (error instanceof ApiError && error.status === 401) res.setHeader("www-authenticate", 'Basic realm="modelhooks"');
+    next(error);
+  });
   return router;
 }

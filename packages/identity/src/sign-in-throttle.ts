@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import { DomainError } from "@modelhooks/contracts";
+import type { Cluster, Redis } from "ioredis";
+import ipaddr from "ipaddr.js";
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+  type RateLimiterRes,
+} from "rate-limiter-flexible";
+
+export interface SignInThrottleSettings {
+  /** Prefix of the counters' Redis keys (the deployment's QUEUE_PREFIX), so deployments sharing a Redis count apart. */
+  keyPrefix: string;
+  /** Whole seconds: the counters expire in seconds. */
+  windowMs: number;
+  maxFailuresPerAddress: number;
+  maxFailuresPerEmail: number;
+  /** A Redis that does not answer within this long is treated as down (the counting goes on in memory). */
+  storeTimeoutMs?: number;
+}
+
+/** Too many failed sign-ins for this client address or this email in the current window (429, with Retry-After). */
+export class SignInThrottledError extends DomainError {
+  constructor(retryAfterMs: number) {
+    super("resource_exhausted", `too many failed sign-ins; try again in ${Math.ceil(retryAfterMs / 1000)} s`, undefined, retryAfterMs);
+  }
+}
+
+/**
+ * Counts failed sign-ins per client address and per email in fixed windows shared by every API
+ * replica (docs/security.md, "Password guessing"). Only failures count; once a counter reaches its
+ * limit, requests from that address or for that email are refused until its window ends.
+ */
+export class SignInThrottle {
+  private readonly byAddress: RateLimiterAbstract;
+  private readonly byEmail: RateLimiterAbstract;
+
+  constructor(
+    store: Redis | Cluster,
+    private readonly settings: SignInThrottleSettings,
+  ) {
+    const limiter = (kind: string, points: number) => {
+      const options = { keyPrefix: `${settings.keyPrefix}:sign-in-failures:${kind}`, points, duration: settings.windowMs / 1000 };
+      // While Redis is down or stalled, each replica counts in its own memory: the limits then
+      // hold per replica instead of not at all, and sign-in keeps working (as events do, via the outbox).
+      return new RLWrapperTimeouts({
+        limiter: new RateLimiterRedis({ ...options, storeClient: store, rejectIfRedisNotReady: true }),
+        timeoutMs: settings.storeTimeoutMs ?? 500,
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
+    };
+    this.byAddress = limiter("address", settings.maxFailuresPerAddress);
+    this.byEmail = limiter("email", settings.maxFailuresPerEmail);
+  }
+
+  /** Throws SignInThrottledError when the address or the email has used up its failures; counts nothing. */
+  async assertAllowed(clientAddress: string | undefined, email: string): Promise<void> {
+    const [address, account] = await Promise.all([this.byAddress.get(clientAddressKey(clientAddress)), this.byEmail.get(emailKey(email))]);
+    const waits = [overLimit(address, this.settings.maxFailuresPerAddress), overLimit(account, this.settings.maxFailuresPerEmail)].filter(
+      (ms) => ms > 0,
+    );
+    if (waits.length > 0) throw new SignInThrottledError(Math.max(...waits));
+  }
+
+  async recordFailure(clientAddress: string | undefined, email: string): Promise<void> {
+    await Promise.all([this.byAddress.penalty(clientAddressKey(clientAddress)), this.byEmail.penalty(emailKey(email))]);
+  }
+}
+
+/** How long until a counter at or over its limit resets; 0 when it is under. */
+function overLimit(counter: RateLimiterRes | null, limit: number): number {
+  return counter && counter.consumedPoints >= limit ? Math.max(counter.msBeforeNext, 1) : 0;
+}
+
+/**
+ * The key a client address is counted under: an IPv4 address (IPv4-mapped IPv6 included) as
+ * itself, an IPv6 address by its /64, since one host commonly holds a whole /64 and could
+ * otherwise take a fresh address for every 20 guesses.
+ */
+export function clientAddressKey(remoteAddress: string | undefined): string {
+  if (!remoteAddress || !ipaddr.isValid(remoteAddress)) return "unknown";
+  const address = ipaddr.process(remoteAddress);
+  if (address.kind() === "ipv4") return address.toString();
+  const parts = (address as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0]).toString()}/64`;
+}
+
+/** Emails are counted by hash: the counters hold no address book, and a huge header makes a short key. */
+function emailKey(email: string): string {
+  return createHash("sha256").update(email.toLowerCase(), "utf8").digest("base64url");
+}

@@ -1,0 +1,23 @@
+import type { Db } from "@modelhooks/db";
+import type { SignInThrottle } from "./sign-in-throttle.js";
+import type { Principal } from "./principal.js";
+import { authenticate } from "./users.js";
+
+export interface SignInAttempt {
+  email: string;
+  developerKey: string;
+  /** The client's address as the API sees it (the socket's peer, or what a trusted proxy says). */
+  clientAddress: string | undefined;
+}
+
+/**
+ * Every credential kind (Verta headers, Bearer, HTTP Basic) signs in here. A throttled attempt is
+ * refused before its key is looked at, so guessing stops rather than merely slowing; a failure is
+ * counted, a success costs nothing.
+ */
+export async function signIn(db: Db, throttle: SignInThrottle, attempt: SignInAttempt): Promise<Principal | undefined> {
+  await throttle.assertAllowed(attempt.clientAddress, attempt.email);
+  const principal = await authenticate(db, attempt.email, attempt.developerKey);
+  if (!principal) await throttle.recordFailure(attempt.clientAddress, attempt.email);
+  return principal;
+}
