@@ -37,7 +37,8 @@ interface ModelVersion {
   id: number;
   version: string;
   stage: string;
-  promotion_status: string | null;
+  promotion_status: string;
+  promotion_message?: string;
   redirect_metadata: string;
   forwarding_url?: string;
 }
@@ -166,7 +167,7 @@ async function setUp({ api, admin, receiver, secrets, step, show }: Scene): Prom
   return { workspace, scientist, reviewer, pipelineHook, scannerHook };
 }
 
-/** Register, request, approve; the pipeline gets PROMOTE and calls back COMPLETE with the forwarding address. */
+/** Register, request, approve; the pipeline gets PROMOTE, fails once (retried), then calls back COMPLETE with the forwarding address. */
 async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineHook }: Team): Promise<ModelVersion> {
   const { api, step, show } = scene;
   const model = (
@@ -182,7 +183,7 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
     })
   ).model_version;
   step(`data scientist registers model ${model.name} (id ${model.id}) and its version ${created.version} (id ${created.id})`);
-  show(`model version page: stage ${created.stage}, promotion_status ${created.promotion_status ?? "(none)"}`);
+  show(`model version page: stage ${created.stage}, promotion_status ${created.promotion_status}`);
 
   const requested = await api.post<Activity>(`${STAGE}/createTransition`, scientist, {
     model_version_id: created.id,
@@ -210,17 +211,37 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
     `${event?.registered_model?.name} ${event?.model_version?.version} → stage ${event?.model_version?.stage}, promotion_status ${event?.model_version?.promotion_status}, approved by ${event?.approved_by?.email}`,
   );
 
-  // The pipeline's call-back, as Verta documents it: redirect_metadata is JSON text. It uses the
-  // integration's system-admin key: a member's key cannot speak for the pipeline.
-  const forwardingUrl = `https://serving.example.com/${workspace.name}/${model.name}/${created.version}`;
-  const patched = await api.patch<{ model_version: ModelVersion }>(
-    `${REGISTRY}/registered_models/${model.id}/model_versions/${created.id}`,
-    scene.admin,
-    {
-      promotion_status: "COMPLETE",
-      redirect_metadata: JSON.stringify({ url: forwardingUrl }),
-    },
+  // The first rollout fails, visibly: the pipeline says why, the people involved are told, and
+  // the data scientist retries from the version page. The call-backs use the integration's
+  // system-admin key: a member's key cannot speak for the pipeline.
+  const versionPath = `${REGISTRY}/registered_models/${model.id}/model_versions/${created.id}`;
+  await api.patch(versionPath, scene.admin, {
+    promotion_status: "FAILED",
+    promotion_message: "canary failed: error rate 12% on 5% of traffic",
+  });
+  step(`pipeline's canary fails; it calls back: PATCH model version ${created.id} {promotion_status: FAILED, promotion_message: …}`);
+  const failed = await getVersion(api, created.id, scientist);
+  show(`model version page: promotion_status ${failed.promotion_status} ("Promotion failed: ${failed.promotion_message ?? ""}")`);
+  if (failed.promotion_status !== "FAILED") throw new Error(`expected promotion_status FAILED, got ${failed.promotion_status}`);
+  const inbox = await api.get<{ notifications: Array<{ title: string }>; unread_count: number }>("/api/v1/notifications", scientist);
+  show(`data scientist's bell: ${inbox.unread_count} unread — "${inbox.notifications[0]?.title ?? "(none)"}"`);
+  if (inbox.unread_count < 1) throw new Error("expected the data scientist to be told of the failed promotion");
+
+  const retried = await api.post<{ model_version: ModelVersion }>(
+    `${REGISTRY}/model_versions/${created.id}/promotion/retry`,
+    scientist,
+    {},
   );
+  step(`data scientist fixes the canary config and clicks Retry: promotion_status ${retried.model_version.promotion_status}`);
+  const again = await expectDelivery(scene, pipelineHook, PIPELINE_PATH, "PROMOTE");
+  step(`pipeline: a new PROMOTE received, signature verified (${deliveryLabel(again)})`);
+
+  // The call-back, as Verta documents it: redirect_metadata is JSON text.
+  const forwardingUrl = `https://serving.example.com/${workspace.name}/${model.name}/${created.version}`;
+  const patched = await api.patch<{ model_version: ModelVersion }>(versionPath, scene.admin, {
+    promotion_status: "COMPLETE",
+    redirect_metadata: JSON.stringify({ url: forwardingUrl }),
+  });
   step(
     `pipeline deploys it, then calls back with the integration's admin key: PATCH model version ${created.id} {promotion_status: COMPLETE, redirect_metadata: {"url": "${forwardingUrl}"}}`,
   );

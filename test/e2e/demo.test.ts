@@ -41,7 +41,11 @@ it("plays both flows end to end, verifying every signature, and stops the servic
   expect(output).toMatch(/build \d+ finished after/);
   expect(output).toMatch(/scanner: REQUEST_SCAN received, signature verified/);
   expect(output).toMatch(/scan_status scanned, safety_status safe/);
-  expect(output.match(/received, signature verified/g)).toHaveLength(2);
+  // The first promotion fails visibly, is retried, and the new PROMOTE arrives too.
+  expect(output).toMatch(/promotion_status FAILED \("Promotion failed: canary failed/);
+  expect(output).toMatch(/data scientist's bell: [1-9]\d* unread — "Promotion of churn-predictor v1 failed"/);
+  expect(output).toMatch(/clicks Retry: promotion_status IN_PROGRESS/);
+  expect(output.match(/received, signature verified/g)).toHaveLength(3);
   expect(output).toMatch(/call \d+ → deployment-pipeline: SUCCESS/);
   expect(output).toMatch(/call \d+ → security-scanner: SUCCESS/);
 

@@ -40,6 +40,9 @@ describe("loadConfig", () => {
       SIGN_IN_MAX_FAILURES_PER_EMAIL: 100,
       SIGN_IN_THROTTLE_WINDOW_MS: 60_000,
       TRUST_PROXY: false,
+      BUILDER: "simulated",
+      PROMOTION_CALLBACK_TIMEOUT_MS: 24 * 60 * 60 * 1000,
+      SCAN_RESULT_TIMEOUT_MS: 24 * 60 * 60 * 1000,
     });
     expect(config.SECRET_ENCRYPTION_KEY_BYTES).toHaveLength(32);
   });
@@ -136,5 +139,14 @@ describe("loadConfig", () => {
     expect(loadConfig(PRODUCTION).ALLOW_PRIVATE_TARGETS).toBe(false);
     expect(loadConfig({ ...PRODUCTION, ALLOW_PRIVATE_TARGETS: "true" }).ALLOW_PRIVATE_TARGETS).toBe(true);
     expect(loadConfig({ NODE_ENV: "development", ALLOW_PRIVATE_TARGETS: "false" }).ALLOW_PRIVATE_TARGETS).toBe(false);
+  });
+
+  it.each([
+    ["PROMOTION_CALLBACK_TIMEOUT_MS", "-1"],
+    ["PROMOTION_CALLBACK_TIMEOUT_MS", "abc"],
+    ["SCAN_RESULT_TIMEOUT_MS", "0"],
+    ["BUILDER", "docker"],
+  ])("refuses %s=%s, naming the variable", (variable, value) => {
+    expect(configError({ [variable]: value }).message).toMatch(new RegExp(`^invalid configuration: ${variable}: `));
   });
 });
