@@ -49,6 +49,13 @@ const SEARCH_ROUTES: Record<string, { outsider: Expectation["check"]; member: Ex
     member: (body, fx) =>
       expect({ ids: body.calls.map((call: { id: number }) => call.id), total: body.total_records }).toEqual({ ids: [fx.callId], total: 1 }),
   },
+  "POST /findEvents": {
+    outsider: (body) => expect(body).toEqual({ events: [], total_records: 0 }),
+    member: (body, fx) =>
+      expect(body.events.map((event: { event_uuid: string; calls: unknown }) => [event.event_uuid, event.calls])).toEqual([
+        [fx.eventUuid, { total: 1, success: 0, failure: 1, in_progress: 0 }],
+      ]),
+  },
   // A user's own notifications: everyone sees only theirs (the admin has none in the fixture).
   "GET /": {
     outsider: (body) => expect(body).toEqual({ notifications: [], unread_count: 0, total_records: 0 }),

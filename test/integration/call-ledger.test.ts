@@ -48,6 +48,7 @@ const attempt = (callId: number, attemptNumber: number, status: AttemptRecord["s
   callId,
   attemptNumber,
   result: { ...ok, statusCode },
+  requestBody: "{}",
   startedAt: new Date(),
   status,
   nextAttemptAt: status === "IN_PROGRESS" ? new Date(Date.now() + 60_000) : null,

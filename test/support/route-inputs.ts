@@ -93,6 +93,11 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   "POST /findWebhookCall": (fx) => ({ params: {}, body: { ids: [fx.callId] } }),
   "POST /retriggerWebhookCall": (fx) => ({ params: {}, body: { call_id: fx.callId } }),
   "POST /triggerTest": (fx) => ({ params: {}, body: { webhook_id: fx.webhookId } }),
+  "POST /findEvents": (fx) => ({ params: {}, body: { event_uuids: [fx.eventUuid] } }),
+  "POST /recoverWebhookCalls": (fx) => ({
+    params: {},
+    body: { webhook_id: fx.webhookId, since: new Date(Date.now() - 60 * 60 * 1000).toISOString() },
+  }),
 
   // Admin
   "POST /workspaces": (fx) => ({ params: {}, body: { name: `new-ws-${fx.unique}` } }),

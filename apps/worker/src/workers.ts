@@ -2,6 +2,7 @@ import { Worker, type Job, type WorkerOptions } from "bullmq";
 import { queueCatalog, type JobInput, type QueueKey } from "@modelhooks/queues";
 import { createBuildsProcessor } from "./processors/builds.js";
 import { createDeadlinesProcessor } from "./processors/deadlines.js";
+import { createRecoveriesProcessor } from "./processors/recoveries.js";
 import { createDeliveriesProcessor, webhookBackoff } from "./processors/deliveries.js";
 import { createEventsProcessor } from "./processors/events.js";
 import { createMaintenanceProcessor, OUTBOX_RELAY_SCHEDULER, runOutboxRelay } from "./processors/maintenance.js";
@@ -24,6 +25,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     deliveries: createDeliveriesProcessor(deps),
     builds: createBuildsProcessor(deps),
     deadlines: createDeadlinesProcessor(deps),
+    recoveries: createRecoveriesProcessor(deps),
     maintenance: createMaintenanceProcessor(deps, relayCursor),
   };
   const concurrency: Record<QueueKey, number> = {
@@ -31,6 +33,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     deliveries: config.DELIVERY_CONCURRENCY,
     builds: config.BUILD_CONCURRENCY,
     deadlines: 2,
+    recoveries: 1,
     maintenance: 1,
   };
   const common: Omit<WorkerOptions, "concurrency"> = {

@@ -65,15 +65,69 @@ const count = z.union([
 
 export const callStatusSchema = z.enum(["UNKNOWN", "SUCCESS", "FAILURE", "IN_PROGRESS"]);
 
-export const findWebhookCallBody = z.strictObject({
-  ids: idListSchema,
-  webhook_ids: idListSchema,
-  event_uuids: listOf(z.string()),
-  status: listOf(callStatusSchema),
-  page_limit: count.pipe(z.number().min(1).max(1000)).default(100),
-  page_number: count.pipe(z.number().min(1)).default(1),
-  include_attempts: z.boolean().default(false),
-});
+/** An instant as ISO-8601 with its offset ("2026-12-01T10:00:00Z"), as every time in the API is written. */
+const instant = z.iso
+  .datetime({ offset: true, error: "must be an ISO-8601 time with its offset, e.g. 2026-12-01T10:00:00Z" })
+  .transform((value) => new Date(value));
+
+/** `since` must come before `until` when both are given. */
+const orderedWindow = (body: { since?: Date; until?: Date }, ctx: z.RefinementCtx) => {
+  if (body.since && body.until && body.since.getTime() >= body.until.getTime()) {
+    ctx.addIssue({ code: "custom", path: ["until"], message: "must be after since" });
+  }
+};
+
+const pageLimit = count.pipe(z.number().min(1).max(1000)).default(100);
+const pageNumber = count.pipe(z.number().min(1)).default(1);
+
+export const findWebhookCallBody = z
+  .strictObject({
+    ids: idListSchema,
+    webhook_ids: idListSchema,
+    event_uuids: listOf(z.string()),
+    status: listOf(callStatusSchema),
+    event_types: listOf(eventTypeSchema),
+    /** Calls created at or after this instant. */
+    since: instant.optional(),
+    /** Calls created before this instant. */
+    until: instant.optional(),
+    page_limit: pageLimit,
+    page_number: pageNumber,
+    include_attempts: z.boolean().default(false),
+  })
+  .superRefine(orderedWindow);
+
+export const findEventsBody = z
+  .strictObject({
+    workspace_id: idSchema.optional(),
+    event_uuids: listOf(z.string()),
+    event_types: listOf(eventTypeSchema),
+    resource_types: listOf(resourceTypeSchema),
+    since: instant.optional(),
+    until: instant.optional(),
+    page_limit: pageLimit,
+    page_number: pageNumber,
+  })
+  .superRefine(orderedWindow);
+
+/** The longest window one recovery may cover: an outage of two weeks, not the whole history. */
+export const MAX_RECOVERY_WINDOW_DAYS = 14;
+
+export const recoverWebhookCallsBody = z
+  .strictObject({ webhook_id: idSchema, since: instant, until: instant.optional() })
+  .superRefine(orderedWindow)
+  .superRefine((body, ctx) => {
+    const until = body.until ?? new Date();
+    if (!body.until && body.since.getTime() >= until.getTime())
+      ctx.addIssue({ code: "custom", path: ["since"], message: "must be in the past" });
+    if (until.getTime() - body.since.getTime() > MAX_RECOVERY_WINDOW_DAYS * 24 * 60 * 60 * 1000) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["since"],
+        message: `the window from since to until must be at most ${MAX_RECOVERY_WINDOW_DAYS} days`,
+      });
+    }
+  });
 
 export const retriggerWebhookCallBody = z.strictObject({ call_id: idSchema });
 
@@ -83,3 +137,5 @@ export type CreateWebhookInput = z.output<typeof createWebhookBody>;
 export type UpdateWebhookInput = z.output<typeof updateWebhookBody>;
 export type FindWebhookInput = z.output<typeof findWebhookBody>;
 export type FindWebhookCallInput = z.output<typeof findWebhookCallBody>;
+export type FindEventsInput = z.output<typeof findEventsBody>;
+export type RecoverWebhookCallsInput = z.output<typeof recoverWebhookCallsBody>;

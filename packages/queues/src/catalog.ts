@@ -26,6 +26,9 @@ export const buildJobSchema = z.strictObject({ buildId: id });
  */
 export const deadlineJobSchema = z.strictObject({ kind: z.enum(["promotion-callback", "scan-result"]), eventId: id });
 
+/** recoverWebhookCalls: one recorded request, worked through in batches. */
+export const recoveryJobSchema = z.strictObject({ recoveryId: id });
+
 /** Housekeeping on a schedule: re-enqueue what never reached (or fell out of) Redis. */
 export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay"]) });
 
@@ -76,6 +79,16 @@ export const queueCatalog = {
       removeOnFail: keepFailedForDashboard,
     },
   },
+  recoveries: {
+    name: "recoveries",
+    schema: recoveryJobSchema,
+    jobOptions: {
+      attempts: 20,
+      backoff: { type: "exponential", delay: 2000 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: keepFailedForDashboard,
+    },
+  },
   maintenance: {
     name: "maintenance",
     schema: maintenanceJobSchema,
@@ -96,5 +109,6 @@ export const jobIds = {
   publishedEvent: (workspaceId: number, eventUuid: string) => `published-${workspaceId}-${encodeURIComponent(eventUuid)}`,
   call: (callId: number) => `call-${callId}`,
   build: (buildId: number) => `build-${buildId}`,
+  recovery: (recoveryId: number) => `recovery-${recoveryId}`,
   deadline: (kind: "promotion-callback" | "scan-result", eventId: number) => `${kind}-${eventId}`,
 };

@@ -7,6 +7,7 @@ export {
   buildJobSchema,
   maintenanceJobSchema,
   deadlineJobSchema,
+  recoveryJobSchema,
   type QueueKey,
   type JobData,
   type JobInput,

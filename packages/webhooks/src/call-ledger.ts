@@ -26,6 +26,8 @@ export interface AttemptRecord {
   callId: number;
   attemptNumber: number;
   result: TransportResult;
+  /** The body sent (kept once per call: every attempt of a call sends the same). */
+  requestBody: string;
   startedAt: Date;
   status: Extract<CallStatus, "SUCCESS" | "FAILURE" | "IN_PROGRESS">;
   nextAttemptAt: Date | null;
@@ -50,18 +52,23 @@ export const RECORD_ATTEMPTS = (attempts: AttemptRecord[]) => Prisma.sql`
       ${attempts.map((a) => a.result.body)}::text[], ${attempts.map((a) => JSON.stringify(a.result.headers))}::text[],
       ${attempts.map((a) => a.result.durationMs)}::int[], ${attempts.map((a) => a.result.error ?? null)}::text[],
       ${attempts.map((a) => a.startedAt)}::timestamptz[], ${attempts.map((a) => a.status)}::text[],
-      ${attempts.map((a) => a.nextAttemptAt)}::timestamptz[])
-      AS t(call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at, status, next_attempt_at)),
+      ${attempts.map((a) => a.nextAttemptAt)}::timestamptz[], ${attempts.map((a) => a.result.request?.url ?? null)}::text[],
+      ${attempts.map((a) => (a.result.request ? JSON.stringify(a.result.request.headers) : null))}::text[], ${attempts.map((a) => a.requestBody)}::text[])
+      AS t(call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at, status, next_attempt_at,
+           request_url, request_headers, request_body)),
   attempt AS (
-    INSERT INTO webhook_call_attempts (call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at)
-    SELECT call_id, attempt_number, status_code, response_body, response_headers::jsonb, duration_ms, error, started_at
+    INSERT INTO webhook_call_attempts (call_id, attempt_number, status_code, response_body, response_headers, duration_ms, error, started_at,
+                                       request_url, request_headers)
+    SELECT call_id, attempt_number, status_code, response_body, response_headers::jsonb, duration_ms, error, started_at,
+           request_url, request_headers::jsonb
     FROM input
     ON CONFLICT (call_id, attempt_number) DO UPDATE
       SET status_code = EXCLUDED.status_code, response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
-          duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, started_at = EXCLUDED.started_at)
+          duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, started_at = EXCLUDED.started_at,
+          request_url = EXCLUDED.request_url, request_headers = EXCLUDED.request_headers)
   UPDATE webhook_calls c
   SET status = latest.status::"CallStatus", attempts = latest.attempt_number,
-      next_attempt_at = latest.next_attempt_at, updated_at = now()
+      next_attempt_at = latest.next_attempt_at, updated_at = now(), request_body = COALESCE(c.request_body, latest.request_body)
   -- Two attempts of one call in a batch (a stalled job re-run beside the first run): the later decides.
   FROM (SELECT DISTINCT ON (call_id) * FROM input ORDER BY call_id, attempt_number DESC) latest
   WHERE c.id = latest.call_id`;

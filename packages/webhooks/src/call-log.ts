@@ -17,8 +17,18 @@ export async function findWebhookCalls(
     ...(visible ? { webhook: { workspaceId: { in: visible } } } : {}),
     ...(filter.ids.length ? { id: { in: filter.ids } } : {}),
     ...(filter.webhook_ids.length ? { webhookId: { in: filter.webhook_ids } } : {}),
-    ...(filter.event_uuids.length ? { event: { uuid: { in: filter.event_uuids } } } : {}),
     ...(filter.status.length ? { status: { in: filter.status } } : {}),
+    ...(filter.event_uuids.length || filter.event_types.length
+      ? {
+          event: {
+            ...(filter.event_uuids.length ? { uuid: { in: filter.event_uuids } } : {}),
+            ...(filter.event_types.length ? { eventType: { in: filter.event_types } } : {}),
+          },
+        }
+      : {}),
+    ...(filter.since || filter.until
+      ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) } }
+      : {}),
   };
   const [calls, total] = await Promise.all([
     db.webhookCall.findMany({
@@ -27,7 +37,7 @@ export async function findWebhookCalls(
       skip: (filter.page_number - 1) * filter.page_limit,
       take: filter.page_limit,
       include: {
-        event: { select: { uuid: true } },
+        event: { select: { uuid: true, eventType: true } },
         // Without include_attempts only the latest attempt is needed, for `response`.
         attemptLog: filter.include_attempts ? true : { orderBy: { attemptNumber: "desc" }, take: 1 },
       },
@@ -52,7 +62,7 @@ export async function retriggerWebhookCall(deps: RetriggerDeps, principal: Princ
   if (!original || !canSeeWorkspace(principal, original.webhook.workspaceId)) throw notFound(`webhook call ${callId}`);
   const call = await deps.db.webhookCall.create({
     data: { eventId: original.eventId, webhookId: original.webhookId, retriggerOfId: original.id },
-    include: { event: { select: { uuid: true } }, attemptLog: true },
+    include: { event: { select: { uuid: true, eventType: true } }, attemptLog: true },
   });
   const job = deliveryJob({
     callId: call.id,

@@ -42,20 +42,23 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
   const attempt = call.attempts + 1;
   const log = deps.logger.child({ callId, eventUuid: call.uuid, webhookId: call.webhookId, attempt });
 
+  const secret = call.encryptedSecret ? deps.secretBox.open(call.encryptedSecret) : null;
+  const envelope = envelopeOf(call, call.workspaceName, { id: call.webhookId, name: call.webhookName }, false);
+  const request = buildOutgoingRequest({ envelope, secret, callId, attempt });
+  const recordAttempt = (result: TransportResult, status: AttemptRecord["status"], nextAttemptAt: Date | null) =>
+    recordAttemptOf(deps, call, { callId: call.id, attemptNumber: attempt, result, requestBody: request.body, status, nextAttemptAt });
+
   if (call.webhookStatus !== "ACTIVE") {
-    await recordAttempt(deps, call, attempt, refusal(`webhook is ${call.webhookStatus.toLowerCase()}`), "FAILURE", null);
+    await recordAttempt(refusal(`webhook is ${call.webhookStatus.toLowerCase()}`), "FAILURE", null);
     log.warn("call not delivered: webhook is not active");
     throw new UnrecoverableError("webhook is not active");
   }
 
-  const secret = call.encryptedSecret ? deps.secretBox.open(call.encryptedSecret) : null;
-  const envelope = envelopeOf(call, call.workspaceName, { id: call.webhookId, name: call.webhookName }, false);
-  const request = buildOutgoingRequest({ envelope, secret, callId, attempt });
   const result = await deps.transport.send({ url: call.location, ...request });
   deps.metrics?.attemptDuration.observe(result.durationMs / 1000);
 
   if (result.statusCode >= 200 && result.statusCode < 300) {
-    await recordAttempt(deps, call, attempt, result, "SUCCESS", null);
+    await recordAttempt(result, "SUCCESS", null);
     deps.metrics?.deliveries.inc({ outcome: "success" });
     log.info("delivered", { statusCode: result.statusCode, durationMs: result.durationMs });
     return "success";
@@ -63,7 +66,7 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
 
   const reason = result.error ?? `receiver answered ${result.statusCode}`;
   if (result.errorKind === "forbidden_address" || result.errorKind === "invalid_url" || attempt >= settings.maxAttempts) {
-    await recordAttempt(deps, call, attempt, result, "FAILURE", null);
+    await recordAttempt(result, "FAILURE", null);
     deps.metrics?.deliveries.inc({ outcome: result.errorKind === "forbidden_address" ? "refused" : "failure" });
     log.warn("delivery failed for good", { statusCode: result.statusCode, reason });
     throw new UnrecoverableError(reason);
@@ -71,29 +74,16 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
 
   const retryAfterMs = result.statusCode === 429 || result.statusCode === 503 ? parseRetryAfter(result.headers["retry-after"]) : undefined;
   const delayMs = retryDelayMs(attempt, settings.backoff, retryAfterMs);
-  await recordAttempt(deps, call, attempt, result, "IN_PROGRESS", new Date(Date.now() + delayMs));
+  await recordAttempt(result, "IN_PROGRESS", new Date(Date.now() + delayMs));
   deps.metrics?.deliveries.inc({ outcome: "retry" });
   log.info("attempt failed, will retry", { statusCode: result.statusCode, reason, delayMs });
   throw new RetryableDeliveryError(reason, delayMs);
 }
 
 /** The attempt, the call's new state and the webhook's health, atomically. */
-async function recordAttempt(
-  deps: DeliveryDeps,
-  call: CallContext,
-  attemptNumber: number,
-  result: TransportResult,
-  status: AttemptRecord["status"],
-  nextAttemptAt: Date | null,
-): Promise<void> {
-  const record: AttemptRecord = {
-    callId: call.id,
-    attemptNumber,
-    result,
-    startedAt: new Date(Date.now() - result.durationMs),
-    status,
-    nextAttemptAt,
-  };
+async function recordAttemptOf(deps: DeliveryDeps, call: CallContext, attempt: Omit<AttemptRecord, "startedAt">): Promise<void> {
+  const record: AttemptRecord = { ...attempt, startedAt: new Date(Date.now() - attempt.result.durationMs) };
+  const { result, status, attemptNumber } = record;
   // A refusal before sending (webhook not active) says nothing about the receiver's health.
   const healthChanges =
     !(result.statusCode === 0 && result.errorKind === undefined) && (status !== "SUCCESS" || call.consecutiveFailures > 0);

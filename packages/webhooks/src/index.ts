@@ -44,3 +44,5 @@ export {
   type FailedCall,
   type CallFailureReaction,
 } from "./call-failure.js";
+export { findEvents, eventView, type CallCounts } from "./event-log.js";
+export { requestRecovery, runRecovery, resumeRecoveries, type RecoveryDeps } from "./recover-failed-calls.js";

@@ -11,7 +11,12 @@ function attemptResponse(attempt: WebhookCallAttempt | undefined) {
   };
 }
 
-export type CallWithAttempts = WebhookCall & { event: { uuid: string }; attemptLog: WebhookCallAttempt[] };
+export type CallWithAttempts = WebhookCall & { event: { uuid: string; eventType: string }; attemptLog: WebhookCallAttempt[] };
+
+/** What was sent in one attempt: URL and headers as written to the socket, the call's body. */
+function attemptRequest(call: WebhookCall, attempt: WebhookCallAttempt) {
+  return { url: attempt.requestUrl ?? "", headers: (attempt.requestHeaders ?? {}) as Record<string, string>, body: call.requestBody ?? "" };
+}
 
 /** The WebhookCall (docs/api.md): `response` is the latest attempt's; `attempt_history` all of them on request. */
 export function webhookCallView(call: CallWithAttempts, includeAttempts: boolean) {
@@ -20,6 +25,7 @@ export function webhookCallView(call: CallWithAttempts, includeAttempts: boolean
     id: call.id,
     webhook_id: call.webhookId,
     event_uuid: call.event.uuid,
+    event_type: call.event.eventType,
     status: call.status,
     attempts: call.attempts,
     ...(call.nextAttemptAt && call.status === "IN_PROGRESS" ? { next_attempt_at: call.nextAttemptAt.toISOString() } : {}),
@@ -32,6 +38,7 @@ export function webhookCallView(call: CallWithAttempts, includeAttempts: boolean
           attempt_history: ordered.map((attempt) => ({
             attempt: attempt.attemptNumber,
             started_at: attempt.startedAt.toISOString(),
+            request: attemptRequest(call, attempt),
             ...attemptResponse(attempt),
           })),
         }

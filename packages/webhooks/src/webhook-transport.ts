@@ -1,4 +1,4 @@
-import http from "node:http";
+import http, { type ClientRequest } from "node:http";
 import https from "node:https";
 import { StringDecoder } from "node:string_decoder";
 import got, { type Response as GotResponse } from "got";
@@ -19,7 +19,14 @@ export interface OutgoingWebhook {
 
 export type TransportErrorKind = "timeout" | "connection" | "forbidden_address" | "invalid_url";
 
+/** The request as it went out (or, when refused before any connection, as it would have). */
+export interface SentRequest {
+  url: string;
+  headers: Record<string, string>;
+}
+
 export interface TransportResult {
+  request?: SentRequest;
   /** 0 when no HTTP answer came. */
   statusCode: number;
   body: string;
@@ -53,13 +60,17 @@ export class WebhookTransport {
     }
     const literal = literalAddress(url.hostname);
     if (!this.settings.allowPrivateTargets && literal && isForbiddenAddress(literal)) {
-      return Promise.resolve(failure(elapsed(), "forbidden_address", new ForbiddenAddressError(literal).message));
+      return Promise.resolve({
+        ...failure(elapsed(), "forbidden_address", new ForbiddenAddressError(literal).message),
+        request: this.intended(url, request),
+      });
     }
     return new Promise((resolve) => {
       const chunks: Buffer[] = [];
       let received = 0;
       let response: GotResponse | undefined;
       let settled = false;
+      let sent: ClientRequest | undefined;
       const stream = got.stream.post(url, {
         body: request.body,
         headers: { ...request.headers, "user-agent": this.settings.userAgent },
@@ -73,6 +84,8 @@ export class WebhookTransport {
       const finish = (error?: unknown) => {
         if (settled) return;
         settled = true;
+        const captured = headersSent(sent);
+        const requestLog = captured ? { url: url.toString(), headers: captured } : this.intended(url, request);
         stream.destroy();
         // PostgreSQL text cannot hold NUL: an attempt that cannot be recorded would be re-sent forever.
         const body = decodeTruncated(Buffer.concat(chunks).subarray(0, this.settings.responseBodyLimitBytes)).replaceAll(
@@ -80,12 +93,21 @@ export class WebhookTransport {
           "\uFFFD",
         );
         if (response) {
-          resolve({ statusCode: response.statusCode, body, headers: flattenHeaders(response.headers), durationMs: elapsed() });
+          resolve({
+            statusCode: response.statusCode,
+            body,
+            headers: flattenHeaders(response.headers),
+            durationMs: elapsed(),
+            request: requestLog,
+          });
           return;
         }
         const { kind, message } = classify(error);
-        resolve(failure(elapsed(), kind, message));
+        resolve({ ...failure(elapsed(), kind, message), request: requestLog });
       };
+      stream.on("request", (outgoing: ClientRequest) => {
+        sent = outgoing;
+      });
       stream.on("response", (incoming: GotResponse) => {
         response = incoming;
         if (this.settings.responseBodyLimitBytes === 0) finish();
@@ -101,10 +123,33 @@ export class WebhookTransport {
     });
   }
 
+  private intended(url: URL, request: OutgoingWebhook): SentRequest {
+    return { url: url.toString(), headers: { ...request.headers, "user-agent": this.settings.userAgent } };
+  }
+
   close(): void {
     this.agent.http.destroy();
     this.agent.https.destroy();
   }
+}
+
+/**
+ * The header block exactly as Node wrote it to the socket (names lower-cased, as receivers see
+ * them): Node adds Host, Connection and Content-Length itself, which the headers we set do not
+ * show. Node keeps that block on the request as `_header` once it is written.
+ */
+function headersSent(request: ClientRequest | undefined): Record<string, string> | undefined {
+  const block = (request as { _header?: unknown } | undefined)?._header;
+  if (typeof block !== "string" || block.length === 0) return undefined;
+  const headers: Record<string, string> = {};
+  for (const line of block.split("\r\n").slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return headers;
 }
 
 function failure(durationMs: number, kind: TransportErrorKind, message: string): TransportResult {

@@ -1,6 +1,21 @@
-import { eventInputSchema, findWebhookCallBody, retriggerWebhookCallBody, triggerTestBody } from "@modelhooks/contracts";
+import {
+  eventInputSchema,
+  findEventsBody,
+  findWebhookCallBody,
+  recoverWebhookCallsBody,
+  retriggerWebhookCallBody,
+  triggerTestBody,
+} from "@modelhooks/contracts";
 import { acceptEvent } from "@modelhooks/events";
-import { findWebhookCalls, retriggerWebhookCall, sendTestEvent, webhookCallView } from "@modelhooks/webhooks";
+import {
+  eventView,
+  findEvents,
+  findWebhookCalls,
+  requestRecovery,
+  retriggerWebhookCall,
+  sendTestEvent,
+  webhookCallView,
+} from "@modelhooks/webhooks";
 import { defineRoute } from "../route-table.js";
 
 export const webhookCallRoutes = [
@@ -48,5 +63,25 @@ export const webhookCallRoutes = [
       req.log.info("test event sent", { webhookId: body.webhook_id, statusCode: result.statusCode, durationMs: result.durationMs });
       return { status_code: result.statusCode, body: result.body, ...(result.error ? { error: result.error } : {}) };
     },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/findEvents",
+    summary: "The events the caller can see, filtered, newest first, with their calls counted by status",
+    access: "member",
+    body: findEventsBody,
+    handler: async ({ deps, principal, body }) => {
+      const { events, total } = await findEvents(deps.db, principal, body);
+      return { events: events.map(eventView), total_records: total };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/recoverWebhookCalls",
+    summary:
+      "Send every FAILURE call of a webhook created in a window (at most 14 days) again, as new calls; answers at once, the worker does it (system admin)",
+    access: "admin",
+    body: recoverWebhookCallsBody,
+    handler: async ({ deps, principal, body, req }) => requestRecovery({ ...deps, logger: req.log }, principal, body),
   }),
 ];

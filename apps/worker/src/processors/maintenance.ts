@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import { relayOutbox } from "@modelhooks/events";
 import { maintenanceJobSchema, type JobInput } from "@modelhooks/queues";
 import { recoverStalledBuilds } from "@modelhooks/registry";
-import { recoverOverdueCalls } from "@modelhooks/webhooks";
+import { recoverOverdueCalls, resumeRecoveries } from "@modelhooks/webhooks";
 import type { WorkerDeps } from "../worker-deps.js";
 
 export const OUTBOX_RELAY_SCHEDULER = "outbox-relay";
@@ -27,5 +27,6 @@ export async function runOutboxRelay(deps: WorkerDeps, cursor: RelayCursor) {
   const events = await relayOutbox(deps, grace);
   const calls = await recoverOverdueCalls(deps.db, deps.queues, deps.logger, grace, cursor);
   const builds = await recoverStalledBuilds(deps, grace + deps.config.BUILD_DURATION_MS);
-  return { events, calls, builds };
+  const recoveries = await resumeRecoveries(deps, grace);
+  return { events, calls, builds, recoveries };
 }
