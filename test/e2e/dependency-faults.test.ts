@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { publishEvent } from "@modelhooks/events";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
-import { privateRedis, type PrivateRedis } from "../../scripts/lib/local-services.js";
+import { privateRedis, throughProxy, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
-import { waitFor } from "../support/wait-for.js";
+import { databaseUrl } from "../support/test-database.js";
+import { testPostgresUrl } from "../support/test-servers.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 let receiver: Receiver;
 beforeAll(async () => {
@@ -18,8 +20,8 @@ describe("PostgreSQL unreachable", () => {
   let proxy: TcpProxy;
   let h: Harness;
   beforeAll(async () => {
-    proxy = await new TcpProxy(5432).start();
-    h = await createHarness({ worker: true, databaseUrl: (name) => `postgresql://postgres@127.0.0.1:${proxy.port}/${name}` });
+    proxy = await TcpProxy.to(testPostgresUrl(), 5432).start();
+    h = await createHarness({ worker: true, databaseUrl: (name) => throughProxy(databaseUrl(name), proxy.port) });
   });
   afterAll(async () => {
     await proxy.restore().catch(() => undefined);

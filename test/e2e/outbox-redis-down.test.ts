@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { privateRedis, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // Redis here is a private redis-server on a spare port: stopping it never disturbs the shared one.
 let redis: PrivateRedis;

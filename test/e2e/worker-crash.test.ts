@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { createHarness, EVENTS, testEnv, type Harness } from "../support/harness.js";
-import { startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
+import { stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
+import { createHarness, EVENTS, startWorkerProcess, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 let h: Harness;
 let receiver: Receiver;
@@ -19,10 +19,7 @@ afterAll(async () => {
 });
 
 function startWorker(): ServiceProcess {
-  const worker = startProcess(
-    "apps/worker/src/main.ts",
-    testEnv({ DATABASE_URL: h.config.DATABASE_URL, QUEUE_PREFIX: h.config.QUEUE_PREFIX, LOG_LEVEL: "warn" }),
-  );
+  const worker = startWorkerProcess(h, { LOG_LEVEL: "warn" });
   workers.push(worker);
   return worker;
 }

@@ -3,7 +3,7 @@ import { WebhookTransport, type TransportResult } from "@modelhooks/webhooks";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { RawHttpServer, type RawHandler } from "../support/raw-http-server.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // SPEC §4: a receiver can be slow, silent, rude or enormous; a delivery still costs bounded time
 // and memory, redirects are not followed and at most 4 KiB of the answer is kept.

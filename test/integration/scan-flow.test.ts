@@ -3,7 +3,7 @@ import { SIMULATE_BUILD_FAILURE_LABEL } from "@modelhooks/registry";
 import { createHarness, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { DEPLOYMENT, registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 const BUILD_DURATION_MS = 600;
 let h: Harness;

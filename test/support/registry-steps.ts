@@ -18,8 +18,8 @@ export function registrySteps(h: Harness) {
       ok(
         h.request
           .put(`/api/v1/admin/workspaces/${workspaceId}/feature-flags/${flag}`)
-          .set("grpc-metadata-email", "admin@modelhooks.test")
-          .set("grpc-metadata-developer_key", "test-admin-developer-key")
+          .set("grpc-metadata-email", ADMIN.email)
+          .set("grpc-metadata-developer_key", ADMIN.key)
           .send({ enabled }),
       ),
     createWebhook: (workspaceId: number, body: Record<string, unknown>) =>
