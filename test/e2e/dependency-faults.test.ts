@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { publishEvent } from "@modelhooks/events";
+import { jobIds } from "@modelhooks/queues";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { privateRedis, throughProxy, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
@@ -61,7 +62,14 @@ describe("PostgreSQL unreachable", () => {
       workspace_id: workspace.id,
       resource_type: "BUILD",
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The worker took the job and failed it (to retry later): it could not record the event, so nothing went out.
+    await waitFor(
+      async () =>
+        ((await h.api.queues.queues.events.getJob(jobIds.publishedEvent(workspace.id, "db-down-published")))?.attemptsMade ?? 0) >= 1,
+      {
+        what: "the fan-out to have tried the published event",
+      },
+    );
     expect(receiver.received("/db-down")).toHaveLength(0);
 
     await proxy.restore();
@@ -118,7 +126,9 @@ describe("Redis restarted during deliveries", () => {
     }
     await waitFor(() => receiver.received("/redis-restart").length >= 3, { what: "first deliveries" });
     await redis.stop(); // no persistence: queued and delayed jobs are gone with it
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor(() => h.api.redis.status !== "ready" && h.worker?.redis.status !== "ready", {
+      what: "the API and the worker to notice Redis is gone",
+    });
     await redis.start();
     await waitFor(
       async () => (await h.api.db.webhookCall.count({ where: { status: "SUCCESS", webhook: { workspaceId: workspace.id } } })) === total,

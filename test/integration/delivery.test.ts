@@ -3,6 +3,7 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { EventInput } from "@modelhooks/contracts";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
+import { waitForIdle } from "../support/pipeline-idle.js";
 import { waitFor } from "../../scripts/lib/wait-for.js";
 
 let h: Harness;
@@ -121,8 +122,8 @@ describe("createEvent → fan-out → delivery", () => {
       { what: "three successful calls" },
     );
     expect(calls.map((call) => call.webhook_id).sort()).toEqual([ids.create, ids.all, ids.versions].sort());
-    // Give a wrongly matched or duplicated delivery time to show up before asserting it did not.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every job done and every call final: a wrongly matched or duplicated delivery would have arrived.
+    await waitForIdle(h);
     for (const name of ["promote", "builds", "disabled", "other"]) expect(receiver.received(path(name))).toHaveLength(0);
     for (const name of ["create", "all", "versions"]) expect(receiver.received(path(name))).toHaveLength(1);
     expect(await h.api.db.webhookCall.count({ where: { event: { uuid: sent.event_uuid } } })).toBe(3);

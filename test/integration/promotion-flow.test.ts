@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { createHarness, type Caller, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
+import { waitForIdle } from "../support/pipeline-idle.js";
 import { REGISTRY, registrySteps } from "../support/registry-steps.js";
 import { waitFor } from "../../scripts/lib/wait-for.js";
 
@@ -178,8 +179,8 @@ describe("promotion to Production", () => {
     await steps.ok(steps.approve(requested.transition.id, approver));
     expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "PRODUCTION", promotion_status: "NONE" });
     // CREATE model, CREATE version, UPDATE version (the stage): then nothing else.
-    await waitFor(() => receiver.received(path).length >= 3, { what: "registry CRUD events" });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every event the approval recorded is fanned out and delivered: a PROMOTE would be among them.
+    await waitForIdle(h);
     const types = receiver.received(path).map((request) => `${request.json.event_type} ${request.json.resource_type}`);
     expect(types.sort()).toEqual(["CREATE MODEL_VERSION", "CREATE REGISTERED_MODEL", "UPDATE MODEL_VERSION"]);
     expect(await h.api.db.event.count({ where: { workspaceId: workspace.id, eventType: "PROMOTE" } })).toBe(0);
