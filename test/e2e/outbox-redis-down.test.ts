@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { createHarness, EVENTS, type Harness } from "../support/harness.js";
+import { postEvent, waitForCall, workspaceWithWebhook } from "../support/calls.js";
+import { createHarness, type Harness } from "../support/harness.js";
 import { privateRedis, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../../scripts/lib/wait-for.js";
@@ -22,19 +23,11 @@ afterAll(async () => {
 });
 
 it("accepts createEvent while Redis is down and delivers it once Redis is back", async () => {
-  const workspace = await h.createWorkspace();
-  await h
-    .post(`${EVENTS}/createWebhook`, { name: "outbox", location: receiver.url("/outbox"), all_events: true, workspace_id: workspace.id })
-    .expect(200);
+  const workspace = await workspaceWithWebhook(h, "outbox", receiver.url("/outbox"));
 
   await redis.stop();
   const started = Date.now();
-  const accepted = await h.post(`${EVENTS}/createEvent`, {
-    event_uuid: "while-redis-down",
-    event_type: "CREATE",
-    workspace_id: workspace.id,
-    resource_type: "REGISTERED_MODEL",
-  });
+  const accepted = await postEvent(h, workspace.id, "while-redis-down", { resource_type: "REGISTERED_MODEL" });
   expect(accepted.status).toBe(202);
   expect(Date.now() - started).toBeLessThan(5000); // the producer fails fast instead of hanging
   // The API gave up on the queue before it answered: the event is in the outbox only, so nothing can go out yet.
@@ -46,13 +39,7 @@ it("accepts createEvent while Redis is down and delivers it once Redis is back",
   // A fresh, empty Redis: nothing survived, so only the outbox relay can bring the event back.
   await redis.start();
   await waitFor(() => receiver.received("/outbox").length > 0, { timeoutMs: 30_000, what: "delivery after Redis returned" });
-  const call = await waitFor(
-    async () => {
-      const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "while-redis-down" } } });
-      return found?.status === "SUCCESS" && found;
-    },
-    { what: "call marked SUCCESS" },
-  );
-  expect(call.attempts).toBe(1);
+  const [call] = await waitForCall(h, "while-redis-down", "SUCCESS");
+  expect(call!.attempts).toBe(1);
   expect(receiver.received("/outbox")[0]?.json.event_uuid).toBe("while-redis-down");
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
-import { createHarness, EVENTS, startWorkerProcess, type Harness } from "../support/harness.js";
+import { sendEvents, workspaceWithWebhook } from "../support/calls.js";
+import { createHarness, startWorkerProcess, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../../scripts/lib/wait-for.js";
 
@@ -25,23 +26,11 @@ function startWorker(): ServiceProcess {
 }
 
 it("loses no delivery when the worker is killed with SIGKILL mid-delivery", async () => {
-  const workspace = await h.createWorkspace();
   // Slow answers keep deliveries in flight when the kill lands.
   receiver.on("/slow", () => ({ status: 200, delayMs: 200 }));
-  await h
-    .post(`${EVENTS}/createWebhook`, { name: "slow", location: receiver.url("/slow"), all_events: true, workspace_id: workspace.id })
-    .expect(200);
+  const workspace = await workspaceWithWebhook(h, "slow", receiver.url("/slow"));
   const total = 40;
-  for (let index = 0; index < total; index++) {
-    await h
-      .post(`${EVENTS}/createEvent`, {
-        event_uuid: `crash-${index}`,
-        event_type: "UPDATE",
-        workspace_id: workspace.id,
-        resource_type: "MODEL_VERSION",
-      })
-      .expect(202);
-  }
+  await sendEvents(h, workspace.id, "crash", total, { event_type: "UPDATE", resource_type: "MODEL_VERSION" });
 
   const first = startWorker();
   await waitFor(() => receiver.received("/slow").length >= 5, { timeoutMs: 30_000, what: "first deliveries" });

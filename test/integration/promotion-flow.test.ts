@@ -31,6 +31,18 @@ async function team() {
 const subscribePipeline = (workspaceId: number) =>
   steps.createWebhook(workspaceId, { name: "pipeline", location: receiver.url(`/pipeline-${workspaceId}`), event_types: ["PROMOTE"] });
 
+/** A team whose version `name` v1 has its promotion to PRODUCTION approved: IN_PROGRESS, waiting for the pipeline. */
+async function promotionInProgress(name: string) {
+  const { workspace, author, approver } = await team();
+  await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+  await subscribePipeline(workspace.id);
+  const model = await steps.createModel(workspace.name, name, author);
+  const version = await steps.createVersion(model.id, "v1", author);
+  const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
+  await steps.ok(steps.approve(requested.transition.id, approver));
+  return { workspace, author, approver, model, version };
+}
+
 describe("promotion to Production", () => {
   it("approval emits PROMOTE; the pipeline's call-back marks it COMPLETE with the forwarding address", async () => {
     const { workspace, author, approver } = await team();
@@ -115,13 +127,7 @@ describe("promotion to Production", () => {
   });
 
   it("a FAILED call-back needs a message and shows it; a JSON object is stored as its text", async () => {
-    const { workspace, author, approver } = await team();
-    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
-    await subscribePipeline(workspace.id);
-    const model = await steps.createModel(workspace.name, "fraud", author);
-    const version = await steps.createVersion(model.id, "v7", author);
-    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
-    await steps.ok(steps.approve(requested.transition.id, approver));
+    const { author, model, version } = await promotionInProgress("fraud");
     const patch = (body: object) => steps.patchVersion(model.id, version.id, body);
     const missing = await patch({ promotion_status: "FAILED" });
     expect(missing.status).toBe(400);
@@ -146,13 +152,7 @@ describe("promotion to Production", () => {
   });
 
   it("only a system admin speaks for the pipeline: a member's call-back is 403 and changes nothing", async () => {
-    const { workspace, author, approver } = await team();
-    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
-    await subscribePipeline(workspace.id);
-    const model = await steps.createModel(workspace.name, "gated", author);
-    const version = await steps.createVersion(model.id, "v1", author);
-    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
-    await steps.ok(steps.approve(requested.transition.id, approver));
+    const { author, approver, model, version } = await promotionInProgress("gated");
     for (const body of [
       { promotion_status: "COMPLETE", redirect_metadata: '{"url":"https://evil.example.com"}' },
       { redirect_metadata: '{"url":"https://evil.example.com"}' },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { SIMULATE_BUILD_FAILURE_LABEL } from "@modelhooks/registry";
-import { createHarness, type Harness } from "../support/harness.js";
+import { ADMIN, createHarness, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { waitForIdle } from "../support/pipeline-idle.js";
 import { DEPLOYMENT, registrySteps } from "../support/registry-steps.js";
@@ -83,8 +83,8 @@ describe("security scan: build, then notify", () => {
     await steps.ok(
       h.request
         .put(`/api/v1/admin/workspaces/${workspace.id}/settings`)
-        .set("grpc-metadata-email", "admin@modelhooks.test")
-        .set("grpc-metadata-developer_key", "test-admin-developer-key")
+        .set("grpc-metadata-email", ADMIN.email)
+        .set("grpc-metadata-developer_key", ADMIN.key)
         .send({ require_safe_scan: true }),
     );
     const transition = await steps.requestTransition(version.id, "PRODUCTION", author);

@@ -65,6 +65,8 @@ export interface Harness {
   post(path: string, body: unknown, caller?: Caller): supertest.Test;
   createWorkspace(name?: string): Promise<{ id: number; name: string }>;
   createUser(workspaceIds: number[], systemAdmin?: boolean): Promise<Caller & { id: number }>;
+  /** createWebhook as the admin, which must answer 200; resolves with the webhook. */
+  createWebhook(body: Record<string, unknown>): Promise<Record<string, any> & { id: number }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -120,6 +122,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       const response = await harness.post("/api/v1/admin/users", { email, workspace_ids: workspaceIds, system_admin: systemAdmin });
       if (response.status !== 200) throw new Error(`createUser: ${response.status} ${JSON.stringify(response.body)}`);
       return { id: response.body.id as number, email, key: response.body.developer_key as string };
+    },
+    async createWebhook(body) {
+      const response = await harness.post(`${EVENTS}/createWebhook`, body);
+      if (response.status !== 200) throw new Error(`createWebhook: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body as Record<string, any> & { id: number };
     },
     async startWorker() {
       harness.worker = createWorkerDeps(config, logger.child({ service: "worker" }));
