@@ -63,12 +63,13 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
     input.services.push(service);
     return service;
   };
+  let api: ApiClient | undefined;
   try {
     const censusApi = track(
       await startApi({ ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.api.port) }, { label: "census-api" }),
     );
     track(await startWorker({ ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.worker.port) }, { label: "census-worker" }));
-    const api = new ApiClient(censusApi.url, input.admin);
+    api = new ApiClient(censusApi.url, input.admin, { pooledConnections: 4 });
 
     const workspaces = new Map<number, number>();
     for (const fanOut of [1, 10]) {
@@ -109,6 +110,7 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
     return { measured, sql: { api: sql.api.map(shorten), worker: sql.worker.map(shorten) } };
   } finally {
     for (const service of services) await stopProcess(service, 20_000).catch(() => null);
+    await api?.close().catch(() => undefined);
     await taps.api.close();
     await taps.worker.close();
   }

@@ -53,6 +53,7 @@ const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - s
 
 const services: ServiceProcess[] = [];
 let receiver: Receiver | undefined;
+let api: ApiClient | undefined;
 let queues: JobQueues | undefined;
 let dbStats: DbStats | undefined;
 let cleaned: Promise<void> | undefined;
@@ -61,6 +62,7 @@ function cleanup(): Promise<void> {
   cleaned ??= (async () => {
     await Promise.all(services.map((service) => stopProcess(service, STOP_GRACE_MS).catch(() => null)));
     await receiver?.stop().catch(() => undefined);
+    await api?.close().catch(() => undefined);
     await queues?.close().catch(() => undefined);
     await dbStats?.close().catch(() => undefined);
     queues?.connection.disconnect();
@@ -96,14 +98,14 @@ async function main(options: BenchOptions): Promise<void> {
   log(`run ${runId}: database ${databaseName}, Redis prefix ${queuePrefix}, ${options.workers} worker(s), ${os.cpus().length} CPUs`);
   await migrateDatabase(dbUrl);
   receiver = await Receiver.start();
-  const { env, metricsUrls, api } = await startServices(options, dbUrl);
+  const { env, metricsUrls, api: client } = await startServices(options, dbUrl);
   dbStats = await DbStats.connect(dbUrl, databaseName);
   const idleMemory = await scrapeAll(metricsUrls);
 
   const ctx: BenchContext = {
     options,
     runId,
-    api,
+    api: client,
     receiver,
     queues: queues as JobQueues,
     watched: [
@@ -224,7 +226,8 @@ async function startServices(
 
   queues = new JobQueues(createRedis(options.redisUrl, "worker"), { prefix: queuePrefix, deliveryMaxAttempts: 8 });
   log(`API on :${new URL(apiUrl).port} and ${options.workers} worker(s) ready`);
-  return { env, metricsUrls, api: new ApiClient(apiUrl, admin, { timeoutMs: 60_000 }) };
+  api = new ApiClient(apiUrl, admin, { timeoutMs: 60_000, pooledConnections: options.apiConcurrency });
+  return { env, metricsUrls, api };
 }
 
 async function writeResults(results: object): Promise<void> {

@@ -2,6 +2,7 @@
 // user's script does: fetch, JSON in and out, Verta's credential headers. The demo, the soak, the
 // bench and the tests of out-of-process services use it; request bodies are typed by the API's own
 // schemas (packages/contracts), so a changed contract fails to compile here too.
+import { Pool } from "undici";
 import type { z } from "zod";
 import type { createUserBody, createWebhookBody, EventInput } from "@modelhooks/contracts";
 
@@ -45,38 +46,62 @@ export interface Webhook {
 export interface ApiClientOptions {
   /** Bound of one request, answer included; default 15 s. */
   timeoutMs?: number;
+  /**
+   * For load generators (the bench): keep this many connections open and send through undici's
+   * Pool instead of fetch. Measured here, fetch costs about 0.9 ms of CPU per request and
+   * Pool.request about 0.1 ms, so at full speed fetch would make the bench measure its own client.
+   */
+  pooledConnections?: number;
 }
 
 export class ApiClient {
+  private readonly pool?: Pool;
+
   constructor(
     readonly baseUrl: string,
     readonly caller: Caller,
     private readonly options: ApiClientOptions = {},
-  ) {}
+    sharedPool?: Pool,
+  ) {
+    this.pool = sharedPool ?? (options.pooledConnections ? new Pool(baseUrl, { connections: options.pooledConnections }) : undefined);
+  }
 
   /** The same service, as someone else. */
   as(caller: Caller): ApiClient {
-    return new ApiClient(this.baseUrl, caller, this.options);
+    return new ApiClient(this.baseUrl, caller, this.options, this.pool);
   }
 
   /** Any answer, whatever its status; throws only when none came (refused, reset, timed out). */
   async send(method: string, path: string, body?: unknown): Promise<Answer> {
-    let response: Response;
+    const headers = {
+      "content-type": "application/json",
+      "grpc-metadata-email": this.caller.email,
+      "grpc-metadata-developer_key": this.caller.key,
+    };
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const timeoutMs = this.options.timeoutMs ?? 15_000;
     try {
-      response = await fetch(new URL(path, this.baseUrl), {
-        method,
-        headers: {
-          "content-type": "application/json",
-          "grpc-metadata-email": this.caller.email,
-          "grpc-metadata-developer_key": this.caller.key,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
-      });
+      if (this.pool) {
+        const response = await this.pool.request({
+          path,
+          method,
+          headers,
+          body: payload,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        return { status: response.statusCode, body: parseBody(await response.body.text()) };
+      }
+      const response = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
+      return { status: response.status, body: parseBody(await response.text()) };
     } catch (error) {
       throw new Error(`${method} ${path}: no answer from ${this.baseUrl} (${(error as Error).message})`, { cause: error });
     }
-    return { status: response.status, body: parseBody(await response.text()) };
+  }
+
+  /** Closes the pooled connections, if any (fetch's close by themselves). */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   /** The body of a 2xx answer (or of `expected`); anything else is an ApiError. */
