@@ -94,18 +94,21 @@ export function startProcess(entry: string, env: Record<string, string | undefin
 }
 
 function keptOutput(onLine?: (line: string) => void) {
-  let kept = "";
+  const kept: string[] = [];
+  let size = 0;
   let partial = "";
   return {
     add: (chunk: Buffer) => {
       const text = chunk.toString("utf8");
-      kept = (kept + text).slice(-OUTPUT_KEPT_CHARS);
+      kept.push(text);
+      size += text.length;
+      while (size > OUTPUT_KEPT_CHARS && kept.length > 1) size -= (kept.shift() as string).length;
       if (!onLine) return;
       const lines = (partial + text).split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) onLine(line);
     },
-    text: () => kept,
+    text: () => kept.join("").slice(-OUTPUT_KEPT_CHARS),
   };
 }
 
