@@ -3,7 +3,7 @@ import { SIMULATE_BUILD_FAILURE_LABEL } from "@modelhooks/registry";
 import { createHarness, type Caller, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { DEPLOYMENT, REGISTRY, registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // Every scan ends in a state a person sees (docs/lifecycles.md), and whoever asked for it is
 // told: a failed build, no scanner subscribed, every REQUEST_SCAN call failed, no result in
