@@ -4,12 +4,13 @@
 // at a time, to one webhook and to ten. (Per delivery is not a constant: Prisma batches the
 // findUnique calls of concurrent deliveries into one query.) Run after the measured scenarios;
 // the proxy never slows those.
-import { createRedis, JobQueues } from "@modelhooks/queues";
-import { ApiClient, type Admin } from "./api-client.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiClient, type Caller } from "../scripts/lib/api-client.js";
+import { startApi, startWorker, stopProcess, throughProxy, type ServiceProcess } from "../scripts/lib/local-services.js";
+import { waitFor, waitForUpTo } from "../scripts/lib/wait-for.js";
+import { addWebhooks, sendEvent } from "./load.js";
 import { PgTap } from "./pg-tap.js";
 import type { Receiver } from "./receiver.js";
-import { freePort } from "../scripts/lib/local-services.js";
-import { sleep, startService, stopService, waitUntil, type Service } from "./services.js";
 
 export interface CensusCounts {
   roundTrips: number;
@@ -34,12 +35,11 @@ export interface CensusInput {
   env: Record<string, string>;
   databaseUrl: string;
   queuePrefix: string;
-  admin: Admin;
+  admin: Caller;
   receiver: Receiver;
   runId: string;
-  redisUrl: string;
   /** Where the census's processes are listed, so that the bench's clean-up stops them too. */
-  services: Service[];
+  services: ServiceProcess[];
 }
 
 const REPETITIONS = 3;
@@ -50,40 +50,31 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
     api: await PgTap.start(target.hostname, Number(target.port || 5432)),
     worker: await PgTap.start(target.hostname, Number(target.port || 5432)),
   };
-  const through = (tap: PgTap) => {
-    const url = new URL(input.databaseUrl);
-    url.hostname = "127.0.0.1";
-    url.port = String(tap.port);
-    return url.toString();
-  };
-  const port = await freePort();
   const env = {
     ...input.env,
-    PORT: String(port),
     QUEUE_PREFIX: input.queuePrefix,
-    WORKER_METRICS_PORT: "0",
     // Keep the relay quiet: nothing is overdue for ten years, and it runs once an hour.
     OUTBOX_RELAY_INTERVAL_MS: String(3_600_000),
     OUTBOX_RELAY_GRACE_MS: String(10 * 365 * 24 * 3_600_000),
   };
-  const services: Service[] = [];
-  const track = (service: Service) => {
+  const services: ServiceProcess[] = [];
+  const track = <S extends ServiceProcess>(service: S): S => {
     services.push(service);
     input.services.push(service);
+    return service;
   };
-  const api = new ApiClient(`http://127.0.0.1:${port}`, input.admin, 4);
-  const queues = new JobQueues(createRedis(input.redisUrl, "worker"), { prefix: input.queuePrefix, deliveryMaxAttempts: 8 });
+  let api: ApiClient | undefined;
   try {
-    track(await startService("api", { ...env, DATABASE_URL: through(taps.api) }, "census-api"));
-    track(await startService("worker", { ...env, DATABASE_URL: through(taps.worker) }, "census-worker"));
-    const ready = await waitUntil(async () => (await api.health()) && (await queues.queues.deliveries.getWorkersCount()) >= 1, 60_000, 200);
-    if (!ready) throw new Error("census: the API or the worker did not become ready within 60 s");
+    const censusApi = track(
+      await startApi({ ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.api.port) }, { label: "census-api" }),
+    );
+    track(await startWorker({ ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.worker.port) }, { label: "census-worker" }));
+    api = new ApiClient(censusApi.url, input.admin, { pooledConnections: 4 });
 
     const workspaces = new Map<number, number>();
     for (const fanOut of [1, 10]) {
-      const workspaceId = await api.createWorkspace(`bench-census-${fanOut}-${input.runId}`);
-      for (let index = 0; index < fanOut; index++)
-        await api.createWebhook(workspaceId, `bench-census-${index + 1}`, input.receiver.url("/hook/census"));
+      const { id: workspaceId } = await api.createWorkspace(`bench-census-${fanOut}-${input.runId}`);
+      await addWebhooks(api, workspaceId, "bench-census", fanOut, input.receiver.url("/hook/census"));
       workspaces.set(fanOut, workspaceId);
     }
     await input.receiver.configure(0);
@@ -97,10 +88,13 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
         await input.receiver.reset();
         taps.api.reset();
         taps.worker.reset();
-        const accepted = await api.createEvent(workspaceId, `${input.runId}-census-${fanOut}-${repetition}`, repetition);
+        const accepted = await sendEvent(api, workspaceId, `${input.runId}-census-${fanOut}-${repetition}`, repetition);
         if (accepted === undefined) throw new Error("census: createEvent was refused");
-        const delivered = await waitUntil(async () => (await input.receiver.counts()).distinctCalls >= fanOut, 10_000);
-        if (!delivered) throw new Error(`census: the deliveries of a fan-out ${fanOut} event did not arrive within 10 s`);
+        await waitFor(async () => (await input.receiver.counts()).distinctCalls >= fanOut, {
+          what: `census: the deliveries of a fan-out ${fanOut} event`,
+          timeoutMs: 10_000,
+          onError: "fail",
+        });
         await settled(taps.worker);
         runs.push({ api: counts(taps.api), worker: counts(taps.worker) });
         if (fanOut === 1 && repetition === 0) sql = { api: [...taps.api.statements], worker: [...taps.worker.statements] };
@@ -115,22 +109,24 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
     }
     return { measured, sql: { api: sql.api.map(shorten), worker: sql.worker.map(shorten) } };
   } finally {
-    for (const service of services) await stopService(service).catch(() => null);
-    await api.close().catch(() => undefined);
-    await queues.close().catch(() => undefined);
-    queues.connection.disconnect();
+    for (const service of services) await stopProcess(service, 20_000).catch(() => null);
+    await api?.close().catch(() => undefined);
     await taps.api.close();
     await taps.worker.close();
   }
 }
 
-/** The delivery is recorded after the receiver answered: wait until the worker has been quiet for 300 ms. */
+/** The delivery is recorded after the receiver answered: wait (up to 15 s) until the worker has been quiet for 300 ms. */
 async function settled(tap: PgTap): Promise<void> {
   let last = -1;
-  for (let tries = 0; tries < 50 && tap.roundTrips !== last; tries++) {
-    last = tap.roundTrips;
-    await sleep(300);
-  }
+  await waitForUpTo(
+    () => {
+      const quiet = tap.roundTrips === last;
+      last = tap.roundTrips;
+      return quiet;
+    },
+    { what: "the worker to go quiet", timeoutMs: 15_000, intervalMs: 300 },
+  );
 }
 
 function counts(tap: PgTap): CensusCounts {

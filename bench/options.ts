@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { LOCAL_POSTGRES_URL, LOCAL_REDIS_URL } from "../scripts/lib/local-services.js";
 
 export const SCENARIO_NAMES = ["fanout1", "fanout10", "slow", "backlog"] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -50,8 +51,8 @@ const HELP = `npm run bench -- [options]
   --no-census           skip the count of PostgreSQL round trips per step at the end
   --node-options FLAGS  NODE_OPTIONS for the API and the workers (experiments, e.g. "--max-old-space-size=160")
   --env NAME=VALUE      extra environment for the API and the workers (repeatable; experiments)
-  --postgres-url URL    maintenance database URL (default postgresql://postgres@127.0.0.1:5432/postgres)
-  --redis-url URL       (default redis://127.0.0.1:6379)`;
+  --postgres-url URL    maintenance database URL (default ${LOCAL_POSTGRES_URL})
+  --redis-url URL       (default ${LOCAL_REDIS_URL})`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -72,8 +73,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       "no-census": { type: "boolean", default: false },
       "node-options": { type: "string", default: "" },
       env: { type: "string", multiple: true, default: [] },
-      "postgres-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
-      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
+      "postgres-url": { type: "string", default: LOCAL_POSTGRES_URL },
+      "redis-url": { type: "string", default: LOCAL_REDIS_URL },
       help: { type: "boolean", default: false },
     },
     strict: true,

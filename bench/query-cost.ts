@@ -8,13 +8,13 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { createDb, type Db } from "@modelhooks/db";
 import { Monitor } from "./monitor.js";
-import { databaseUrl, dropDatabase, migrateDatabase } from "../scripts/lib/local-services.js";
+import { databaseUrl, dropDatabase, LOCAL_POSTGRES_URL, migrateDatabase } from "../scripts/lib/local-services.js";
 
 const { values } = parseArgs({
   options: {
     ops: { type: "string", default: "3000" },
     concurrency: { type: "string", default: "10" },
-    "postgres-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
+    "postgres-url": { type: "string", default: LOCAL_POSTGRES_URL },
   },
 });
 const OPS = Number(values.ops);
@@ -76,26 +76,18 @@ async function main(): Promise<void> {
         roundTrips: "4 (BEGIN, upsert, UPDATE, COMMIT)",
         run: (callId, op) =>
           db.$transaction(async (tx) => {
+            const outcome = {
+              statusCode: 200,
+              responseBody: response.body,
+              responseHeaders: response.headers,
+              durationMs: 1,
+              error: null,
+              startedAt: new Date(),
+            };
             await tx.webhookCallAttempt.upsert({
               where: { callId_attemptNumber: { callId, attemptNumber: op } },
-              create: {
-                callId,
-                attemptNumber: op,
-                statusCode: 200,
-                responseBody: response.body,
-                responseHeaders: response.headers,
-                durationMs: 1,
-                error: null,
-                startedAt: new Date(),
-              },
-              update: {
-                statusCode: 200,
-                responseBody: response.body,
-                responseHeaders: response.headers,
-                durationMs: 1,
-                error: null,
-                startedAt: new Date(),
-              },
+              create: { callId, attemptNumber: op, ...outcome },
+              update: outcome,
             });
             await tx.webhookCall.update({ where: { id: callId }, data: { status: "IN_PROGRESS", attempts: op, nextAttemptAt: null } });
           }),

@@ -1,5 +1,5 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import { startProcess } from "../scripts/lib/local-services.js";
 
 export interface Receipts {
   eventUuids: string[];
@@ -51,8 +51,8 @@ export class Receiver {
   }
 
   static async start(): Promise<Receiver> {
-    const entry = fileURLToPath(new URL("./receiver-process.ts", import.meta.url));
-    const child = fork(entry, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const receiver = startProcess("bench/receiver-process.ts", {}, { label: "receiver", ipc: true });
+    const { child } = receiver;
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("the receiver did not start within 20 s")), 20_000);
       child.once("message", (message: { ready?: number }) => {
@@ -60,7 +60,7 @@ export class Receiver {
         if (typeof message.ready === "number") resolve(message.ready);
         else reject(new Error("unexpected first message from the receiver"));
       });
-      child.once("exit", (code) => reject(new Error(`the receiver exited with ${code}`)));
+      child.once("exit", (code) => reject(new Error(`the receiver exited with ${code}:\n${receiver.output()}`)));
     });
     return new Receiver(child, port);
   }

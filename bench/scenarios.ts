@@ -1,13 +1,15 @@
 // The scenarios: events sent through the real API, delivered by the real workers to the receiver.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { JobQueues } from "@modelhooks/queues";
-import type { ApiClient, SendResult } from "./api-client.js";
+import type { ApiClient } from "../scripts/lib/api-client.js";
+import { waitForUpTo } from "../scripts/lib/wait-for.js";
 import { difference, type DbCounters, type DbStats } from "./db-stats.js";
 import { runDirectLoop, type DirectResult } from "./direct-post.js";
 import { scrapeAll, type MemoryBreakdown } from "./memory.js";
 import { Monitor, type PhaseUsage, type Watched } from "./monitor.js";
 import type { BenchOptions } from "./options.js";
+import { addWebhooks, sendAtRate, sendFullSpeed, type SendResult } from "./load.js";
 import type { Receipts, Receiver } from "./receiver.js";
-import { sleep, waitUntil } from "./services.js";
 import { rate, summarize, type LatencySummary } from "./stats.js";
 
 export interface BenchContext {
@@ -93,22 +95,20 @@ const directCache = new Map<number, { got: MeasuredDirect; undici: MeasuredDirec
 
 export async function runPipelineScenario(ctx: BenchContext, scenario: PipelineScenario): Promise<PipelineResult> {
   const { options, api, receiver } = ctx;
-  const workspaceId = await api.createWorkspace(`bench-${scenario.name}-${ctx.runId}`);
-  for (let index = 0; index < scenario.fanOut; index++) {
-    await api.createWebhook(workspaceId, `bench-${scenario.name}-${index + 1}`, receiver.url(`/hook/${scenario.name}`));
-  }
+  const { id: workspaceId } = await api.createWorkspace(`bench-${scenario.name}-${ctx.runId}`);
+  await addWebhooks(api, workspaceId, `bench-${scenario.name}`, scenario.fanOut, receiver.url(`/hook/${scenario.name}`));
   await receiver.configure(scenario.receiverDelayMs);
   const uuids = (phase: string, count: number) =>
     Array.from({ length: count }, (_, index) => `${ctx.runId}-${scenario.name}-${phase}-${index}`);
 
   if (options.warmup > 0) {
     ctx.log(`${scenario.label}: warm-up, ${options.warmup} events`);
-    await runPhase(ctx, scenario.fanOut, () => api.sendFullSpeed(workspaceId, uuids("warm", options.warmup), options.apiConcurrency));
+    await runPhase(ctx, scenario.fanOut, () => sendFullSpeed(api, workspaceId, uuids("warm", options.warmup), options.apiConcurrency));
   }
 
   ctx.log(`${scenario.label}: ${options.events} events at full speed`);
   const fullSpeed = await runPhase(ctx, scenario.fanOut, () =>
-    api.sendFullSpeed(workspaceId, uuids("full", options.events), options.apiConcurrency),
+    sendFullSpeed(api, workspaceId, uuids("full", options.events), options.apiConcurrency),
   );
 
   const direct = await directLimit(ctx, scenario.receiverDelayMs);
@@ -119,7 +119,7 @@ export async function runPipelineScenario(ctx: BenchContext, scenario: PipelineS
   const moderateEvents = Math.max(20, Math.round(targetEventsPerSec * options.moderateSeconds));
   ctx.log(`${scenario.label}: ${moderateEvents} events at ${targetEventsPerSec.toFixed(1)}/s`);
   const moderate = await runPhase(ctx, scenario.fanOut, () =>
-    api.sendAtRate(workspaceId, uuids("moderate", moderateEvents), targetEventsPerSec),
+    sendAtRate(api, workspaceId, uuids("moderate", moderateEvents), targetEventsPerSec),
   );
 
   return {
@@ -141,7 +141,12 @@ async function runPhase(ctx: BenchContext, fanOut: number, send: () => Promise<S
   const expected = sent.acceptedAt.size * fanOut;
   // Generous but bounded: at least a minute, more for big phases.
   const limitMs = Math.max(60_000, expected * 5);
-  const complete = await waitUntil(async () => (await ctx.receiver.counts()).distinctCalls >= expected, limitMs, 50);
+  const complete =
+    (await waitForUpTo(async () => (await ctx.receiver.counts()).distinctCalls >= expected, {
+      what: `${expected} deliveries`,
+      timeoutMs: limitMs,
+      onError: "fail",
+    })) ?? false;
   const usage = await monitor.stop();
   if (!complete)
     ctx.log(`  only ${(await ctx.receiver.counts()).distinctCalls} of ${expected} deliveries arrived within ${limitMs / 1000} s`);
@@ -228,9 +233,8 @@ export async function runBacklogScenario(ctx: BenchContext): Promise<BacklogResu
   const { options, api, receiver, queues } = ctx;
   const fanOut = options.backlogFanOut;
   const events = Math.ceil(options.backlog / fanOut);
-  const workspaceId = await api.createWorkspace(`bench-backlog-${ctx.runId}`);
-  for (let index = 0; index < fanOut; index++)
-    await api.createWebhook(workspaceId, `bench-backlog-${index + 1}`, receiver.url("/hook/backlog"));
+  const { id: workspaceId } = await api.createWorkspace(`bench-backlog-${ctx.runId}`);
+  await addWebhooks(api, workspaceId, "bench-backlog", fanOut, receiver.url("/hook/backlog"));
   await receiver.configure(0);
   const deliveries = queues.queues.deliveries;
   const queued = async () => {
@@ -244,17 +248,16 @@ export async function runBacklogScenario(ctx: BenchContext): Promise<BacklogResu
   await queueingMonitor.start();
   const started = Date.now();
   const uuids = Array.from({ length: events }, (_, index) => `${ctx.runId}-backlog-${index}`);
-  const sent = await api.sendFullSpeed(workspaceId, uuids, options.apiConcurrency);
+  const sent = await sendFullSpeed(api, workspaceId, uuids, options.apiConcurrency);
   const target = sent.acceptedAt.size * fanOut;
   let queuedPeak = 0;
-  await waitUntil(
+  await waitForUpTo(
     async () => {
       queuedPeak = Math.max(queuedPeak, await queued());
       return queuedPeak >= target;
     },
     // Bounded, to keep the whole bench within its few minutes: what was queued by then is reported.
-    90_000,
-    250,
+    { what: `${target} deliveries queued`, timeoutMs: 90_000, intervalMs: 250, onError: "fail" },
   );
   const secondsToQueue = (Date.now() - started) / 1000;
   // A moment with the whole backlog queued and the workers idle on it.

@@ -1,11 +1,10 @@
 // `npm start`: migrate, then run the API and the worker as two processes, as in production.
 // Ctrl-C (or SIGTERM) stops both cleanly; if either dies, the other is stopped too.
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { loadConfigOrExit } from "@modelhooks/config";
 import { migrate } from "@modelhooks/db";
 import { createLogger } from "@modelhooks/observability";
-import { WORKER_NODE_FLAGS } from "./lib/node-flags.js";
+import { entryPointCommand } from "./lib/local-services.js";
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, "start");
@@ -21,20 +20,11 @@ try {
   process.exit(1);
 }
 
-// `node --import tsx` runs each role as one process (the tsx CLI would add a wrapper process
-// between us and the service, which signals would have to cross).
-const children: ChildProcess[] = ["api", "worker"].map((role) =>
-  spawn(
-    process.execPath,
-    [
-      ...(role === "worker" ? WORKER_NODE_FLAGS : []),
-      "--import",
-      "tsx",
-      fileURLToPath(new URL(`../apps/${role}/src/main.ts`, import.meta.url)),
-    ],
-    { stdio: "inherit" },
-  ),
-);
+// One process per role, launched as every other caller launches them (entryPointCommand).
+const children: ChildProcess[] = ["api", "worker"].map((role) => {
+  const { command, args } = entryPointCommand(`apps/${role}/src/main.ts`);
+  return spawn(command, args, { stdio: "inherit" });
+});
 
 let stopping = false;
 function stopAll(signal: NodeJS.Signals) {

@@ -3,12 +3,10 @@
 // version; the local receiver, acting as the deployment pipeline, calls back COMPLETE; then a scan
 // is requested, and the receiver, acting as the scanner, posts `safe` once the build is ready.
 import { randomBytes } from "node:crypto";
-import type { ApiClient, Caller } from "./api-client.js";
+import { ADMIN_PATH as ADMIN, EVENTS_PATH as EVENTS, type ApiClient, type Webhook } from "../lib/api-client.js";
+import { waitFor } from "../lib/wait-for.js";
 import { DemoReceiver, type Delivery } from "./demo-receiver.js";
-import { waitUntil } from "./wait-until.js";
 
-const EVENTS = "/api/v1/uac-proxy/events";
-const ADMIN = "/api/v1/admin";
 const REGISTRY = "/api/v1/registry";
 const STAGE = "/api/v1/registry/stage";
 const DEPLOYMENT = "/api/v1/deployment";
@@ -20,18 +18,11 @@ interface Workspace {
   id: number;
   name: string;
 }
-interface User {
+/** A member of the workspace, and the API as that member calls it. */
+interface Member {
   id: number;
   email: string;
-  developer_key: string;
-}
-interface Webhook {
-  id: number;
-  name: string;
-  location: string;
-  event_types: string[];
-  has_mutual_secret: boolean;
-  status: string;
+  api: ApiClient;
 }
 interface ModelVersion {
   id: number;
@@ -68,8 +59,8 @@ interface WebhookCall {
 }
 
 export interface DemoOptions {
+  /** The service, as its system admin. */
   api: ApiClient;
-  admin: Caller;
   /** Bound of every wait (a delivery, the build, the delivery log). */
   timeoutMs: number;
   print: (line: string) => void;
@@ -80,8 +71,8 @@ export interface DemoResult {
 }
 
 interface Scene {
+  /** As the admin. */
   api: ApiClient;
-  admin: Caller;
   timeoutMs: number;
   receiver: DemoReceiver;
   secrets: ReadonlyMap<string, string>;
@@ -93,8 +84,8 @@ interface Scene {
 
 interface Team {
   workspace: Workspace;
-  scientist: Caller;
-  reviewer: Caller;
+  scientist: Member;
+  reviewer: Member;
   pipelineHook: Webhook;
   scannerHook: Webhook;
 }
@@ -130,12 +121,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** The platform admin: a workspace with two members, both flags on, one webhook per receiver role. */
-async function setUp({ api, admin, receiver, secrets, step, show }: Scene): Promise<Team> {
+async function setUp({ api, receiver, secrets, step, show }: Scene): Promise<Team> {
   const stamp = `${new Date().toISOString().slice(0, 19).replace(/\D/g, "")}-${randomBytes(2).toString("hex")}`;
-  const workspace = await api.post<Workspace>(`${ADMIN}/workspaces`, admin, { name: `demo-${stamp}` });
-  const createUser = async (role: string): Promise<Caller & { id: number }> => {
-    const user = await api.post<User>(`${ADMIN}/users`, admin, { email: `${role}-${stamp}@example.com`, workspace_ids: [workspace.id] });
-    return { id: user.id, email: user.email, key: user.developer_key };
+  const workspace: Workspace = await api.createWorkspace(`demo-${stamp}`);
+  const createUser = async (role: string): Promise<Member> => {
+    const user = await api.createUser({ email: `${role}-${stamp}@example.com`, workspace_ids: [workspace.id] });
+    return { id: user.id, email: user.email, api: api.as({ email: user.email, key: user.developer_key }) };
   };
   const scientist = await createUser("data-scientist");
   const reviewer = await createUser("reviewer");
@@ -143,12 +134,12 @@ async function setUp({ api, admin, receiver, secrets, step, show }: Scene): Prom
   show(`data scientist ${scientist.email} (id ${scientist.id}), reviewer ${reviewer.email} (id ${reviewer.id})`);
 
   for (const flag of ["PROMOTION_EVENTS", "SCAN_EVENTS"]) {
-    await api.put(`${ADMIN}/workspaces/${workspace.id}/feature-flags/${flag}`, admin, { enabled: true });
+    await api.put(`${ADMIN}/workspaces/${workspace.id}/feature-flags/${flag}`, { enabled: true });
   }
   step(`admin enables the feature flags PROMOTION_EVENTS and SCAN_EVENTS for ${workspace.name}`);
 
-  const createWebhook = (name: string, path: string, eventType: string) =>
-    api.post<Webhook>(`${EVENTS}/createWebhook`, admin, {
+  const createWebhook = (name: string, path: string, eventType: "PROMOTE" | "REQUEST_SCAN") =>
+    api.createWebhook({
       name,
       workspace_id: workspace.id,
       location: receiver.url(path),
@@ -169,23 +160,23 @@ async function setUp({ api, admin, receiver, secrets, step, show }: Scene): Prom
 
 /** Register, request, approve; the pipeline gets PROMOTE, fails once (retried), then calls back COMPLETE with the forwarding address. */
 async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineHook }: Team): Promise<ModelVersion> {
-  const { api, step, show } = scene;
+  const { step, show } = scene;
   const model = (
-    await api.post<{ registered_model: { id: number; name: string } }>(
+    await scientist.api.post<{ registered_model: { id: number; name: string } }>(
       `${REGISTRY}/workspaces/${workspace.name}/registered_models`,
-      scientist,
-      { name: MODEL_NAME, description: "predicts customer churn" },
+      {
+        name: MODEL_NAME,
+        description: "predicts customer churn",
+      },
     )
   ).registered_model;
   const created = (
-    await api.post<{ model_version: ModelVersion }>(`${REGISTRY}/registered_models/${model.id}/model_versions`, scientist, {
-      version: "v1",
-    })
+    await scientist.api.post<{ model_version: ModelVersion }>(`${REGISTRY}/registered_models/${model.id}/model_versions`, { version: "v1" })
   ).model_version;
   step(`data scientist registers model ${model.name} (id ${model.id}) and its version ${created.version} (id ${created.id})`);
   show(`model version page: stage ${created.stage}, promotion_status ${created.promotion_status}`);
 
-  const requested = await api.post<Activity>(`${STAGE}/createTransition`, scientist, {
+  const requested = await scientist.api.post<Activity>(`${STAGE}/createTransition`, {
     model_version_id: created.id,
     desired_stage: "PRODUCTION",
     comment: "AUC 0.91 on the holdout set",
@@ -194,11 +185,11 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
     `data scientist requests promotion to PRODUCTION: transition ${requested.transition.id} ${requested.transition.source_stage} → ${requested.transition.desired_stage}, ${requested.transition.state}`,
   );
 
-  const approved = await api.post<Activity>(`${STAGE}/approveTransition`, reviewer, {
+  const approved = await reviewer.api.post<Activity>(`${STAGE}/approveTransition`, {
     transition_id: requested.transition.id,
     comment: "lgtm",
   });
-  const promoting = await getVersion(api, created.id, scientist);
+  const promoting = await getVersion(scientist, created.id);
   step(`reviewer approves transition ${approved.transition.id}: ${approved.transition.state}`);
   show(`model version page: stage ${promoting.stage}, promotion_status ${promoting.promotion_status} ("promotion in progress")`);
   if (promoting.promotion_status !== "IN_PROGRESS")
@@ -215,30 +206,26 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
   // the data scientist retries from the version page. The call-backs use the integration's
   // system-admin key: a member's key cannot speak for the pipeline.
   const versionPath = `${REGISTRY}/registered_models/${model.id}/model_versions/${created.id}`;
-  await api.patch(versionPath, scene.admin, {
+  await scene.api.patch(versionPath, {
     promotion_status: "FAILED",
     promotion_message: "canary failed: error rate 12% on 5% of traffic",
   });
   step(`pipeline's canary fails; it calls back: PATCH model version ${created.id} {promotion_status: FAILED, promotion_message: …}`);
-  const failed = await getVersion(api, created.id, scientist);
+  const failed = await getVersion(scientist, created.id);
   show(`model version page: promotion_status ${failed.promotion_status} ("Promotion failed: ${failed.promotion_message ?? ""}")`);
   if (failed.promotion_status !== "FAILED") throw new Error(`expected promotion_status FAILED, got ${failed.promotion_status}`);
-  const inbox = await api.get<{ notifications: Array<{ title: string }>; unread_count: number }>("/api/v1/notifications", scientist);
+  const inbox = await scientist.api.get<{ notifications: Array<{ title: string }>; unread_count: number }>("/api/v1/notifications");
   show(`data scientist's bell: ${inbox.unread_count} unread — "${inbox.notifications[0]?.title ?? "(none)"}"`);
   if (inbox.unread_count < 1) throw new Error("expected the data scientist to be told of the failed promotion");
 
-  const retried = await api.post<{ model_version: ModelVersion }>(
-    `${REGISTRY}/model_versions/${created.id}/promotion/retry`,
-    scientist,
-    {},
-  );
+  const retried = await scientist.api.post<{ model_version: ModelVersion }>(`${REGISTRY}/model_versions/${created.id}/promotion/retry`, {});
   step(`data scientist fixes the canary config and clicks Retry: promotion_status ${retried.model_version.promotion_status}`);
   const again = await expectDelivery(scene, pipelineHook, PIPELINE_PATH, "PROMOTE");
   step(`pipeline: a new PROMOTE received, signature verified (${deliveryLabel(again)})`);
 
   // The call-back, as Verta documents it: redirect_metadata is JSON text.
   const forwardingUrl = `https://serving.example.com/${workspace.name}/${model.name}/${created.version}`;
-  const patched = await api.patch<{ model_version: ModelVersion }>(versionPath, scene.admin, {
+  const patched = await scene.api.patch<{ model_version: ModelVersion }>(versionPath, {
     promotion_status: "COMPLETE",
     redirect_metadata: JSON.stringify({ url: forwardingUrl }),
   });
@@ -246,7 +233,7 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
     `pipeline deploys it, then calls back with the integration's admin key: PATCH model version ${created.id} {promotion_status: COMPLETE, redirect_metadata: {"url": "${forwardingUrl}"}}`,
   );
   show(`answer: promotion_status ${patched.model_version.promotion_status}, forwarding_url ${patched.model_version.forwarding_url}`);
-  const done = await getVersion(api, created.id, reviewer);
+  const done = await getVersion(reviewer, created.id);
   show(`model version page: stage ${done.stage}, promotion_status ${done.promotion_status}, forwarding_url ${done.forwarding_url}`);
   if (done.promotion_status !== "COMPLETE" || done.forwarding_url !== forwardingUrl) {
     throw new Error(
@@ -258,22 +245,18 @@ async function promote(scene: Scene, { workspace, scientist, reviewer, pipelineH
 
 /** Request a scan; once the build is ready the scanner gets REQUEST_SCAN and posts `safe`. */
 async function requestScan(scene: Scene, { scientist, reviewer, scannerHook }: Team, versionId: number): Promise<Scan> {
-  const { api, timeoutMs, step, show } = scene;
-  const requested = await api.post<{ build_id: number; scan_status: string }>(
-    `${REGISTRY}/model_versions/${versionId}/scan`,
-    scientist,
-    {},
-  );
+  const { timeoutMs, step, show } = scene;
+  const requested = await scientist.api.post<{ build_id: number; scan_status: string }>(`${REGISTRY}/model_versions/${versionId}/scan`, {});
   step(`data scientist clicks "request scan": build ${requested.build_id}, scan_status ${requested.scan_status}`);
 
   const buildStarted = Date.now();
-  const build = await waitUntil(
+  const build = await waitFor(
     async () => {
-      const current = await api.get<Build>(`${DEPLOYMENT}/builds/${requested.build_id}`, scientist);
+      const current = await scientist.api.get<Build>(`${DEPLOYMENT}/builds/${requested.build_id}`);
       if (current.status === "error") throw new Error(`build ${current.id} failed: ${current.message ?? "no reason given"}`);
       return current.status === "building" ? undefined : current;
     },
-    { what: `build ${requested.build_id} to finish`, timeoutMs, intervalMs: 250 },
+    { what: `build ${requested.build_id} to finish`, timeoutMs, intervalMs: 250, onError: "fail" },
   );
   step(`waiting for the build: build ${build.id} ${build.status} after ${seconds(Date.now() - buildStarted)} (image ${build.image_url})`);
 
@@ -286,14 +269,14 @@ async function requestScan(scene: Scene, { scientist, reviewer, scannerHook }: T
 
   // The scanner's call-back, Verta's example script in shape, with the integration's system-admin key.
   const buildId = event?.scan_request?.buildId ?? requested.build_id;
-  await api.put(`${DEPLOYMENT}/workspace/${delivery.event.workspace_name}/builds/${buildId}/scan`, scene.admin, {
+  await scene.api.put(`${DEPLOYMENT}/workspace/${delivery.event.workspace_name}/builds/${buildId}/scan`, {
     scan_status: "scanned",
     scan_external_results: { url: `https://scanner.example.com/reports/${buildId}`, safety_status: "safe" },
   });
   step(
     `scanner finds nothing and posts its verdict with the integration's admin key: PUT build ${buildId} scan {scan_status: scanned, safety_status: safe}`,
   );
-  const scan = await api.get<Scan>(`${DEPLOYMENT}/builds/${buildId}/scan`, reviewer);
+  const scan = await reviewer.api.get<Scan>(`${DEPLOYMENT}/builds/${buildId}/scan`);
   show(`model version page: scan_status ${scan.scan_status}, safety_status ${scan.safety_status}, report ${scan.scan_external_status.url}`);
   if (scan.scan_status !== "scanned" || scan.safety_status !== "safe")
     throw new Error(`expected scanned/safe, the build shows ${scan.scan_status}/${scan.safety_status}`);
@@ -301,16 +284,16 @@ async function requestScan(scene: Scene, { scientist, reviewer, scannerHook }: T
 }
 
 /** What the admin sees in the delivery log: one call per event, delivered at the first attempt. */
-async function showDeliveryLog({ api, admin, timeoutMs, step, show }: Scene, { pipelineHook, scannerHook }: Team): Promise<void> {
+async function showDeliveryLog({ api, timeoutMs, step, show }: Scene, { pipelineHook, scannerHook }: Team): Promise<void> {
   // The worker records the outcome just after the receiver answers: wait for it, bounded.
-  const calls = await waitUntil(
+  const calls = await waitFor(
     async () => {
-      const found = await api.post<{ calls: WebhookCall[] }>(`${EVENTS}/findWebhookCall`, admin, {
+      const found = await api.post<{ calls: WebhookCall[] }>(`${EVENTS}/findWebhookCall`, {
         webhook_ids: [pipelineHook.id, scannerHook.id],
       });
       return found.calls.length >= 2 && found.calls.every((call) => call.status === "SUCCESS") ? found.calls : undefined;
     },
-    { what: "both webhook calls to be recorded as SUCCESS", timeoutMs },
+    { what: "both webhook calls to be recorded as SUCCESS", timeoutMs, intervalMs: 200, onError: "fail" },
   );
   step("admin looks at the delivery log (findWebhookCall)");
   for (const call of [...calls].reverse()) {
@@ -322,14 +305,14 @@ async function showDeliveryLog({ api, admin, timeoutMs, step, show }: Scene, { p
 }
 
 /** The next verified delivery; on a timeout, the reason comes from what the service recorded. */
-function expectDelivery({ api, admin, receiver, timeoutMs }: Scene, hook: Webhook, path: string, eventType: string): Promise<Delivery> {
+function expectDelivery({ api, receiver, timeoutMs }: Scene, hook: Webhook, path: string, eventType: string): Promise<Delivery> {
   return receiver.next(path, eventType, timeoutMs).catch(async (error: Error) => {
-    throw new Error(`${error.message}\n${await describeCalls(api, admin, hook)}`);
+    throw new Error(`${error.message}\n${await describeCalls(api, hook)}`);
   });
 }
 
-async function getVersion(api: ApiClient, versionId: number, caller: Caller): Promise<ModelVersion> {
-  return (await api.get<{ model_version: ModelVersion }>(`${REGISTRY}/model_versions/${versionId}`, caller)).model_version;
+async function getVersion(member: Member, versionId: number): Promise<ModelVersion> {
+  return (await member.api.get<{ model_version: ModelVersion }>(`${REGISTRY}/model_versions/${versionId}`)).model_version;
 }
 
 function deliveryLabel(delivery: Delivery): string {
@@ -337,9 +320,9 @@ function deliveryLabel(delivery: Delivery): string {
 }
 
 /** Why a delivery did not come: what the service recorded for the webhook. */
-async function describeCalls(api: ApiClient, admin: Caller, hook: Webhook): Promise<string> {
+async function describeCalls(api: ApiClient, hook: Webhook): Promise<string> {
   try {
-    const { calls } = await api.post<{ calls: WebhookCall[] }>(`${EVENTS}/findWebhookCall`, admin, { webhook_ids: [hook.id] });
+    const { calls } = await api.post<{ calls: WebhookCall[] }>(`${EVENTS}/findWebhookCall`, { webhook_ids: [hook.id] });
     if (calls.length === 0) return `the service recorded no call to webhook ${hook.name}: is its worker running?`;
     return calls
       .map(

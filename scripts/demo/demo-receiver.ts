@@ -5,7 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
-import { waitUntil } from "./wait-until.js";
+import { waitFor } from "../lib/wait-for.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -65,7 +65,7 @@ export class DemoReceiver {
 
   /** The next verified delivery of `eventType` at `path`; bounded, and fails at once on a bad signature. */
   next(path: string, eventType: string, timeoutMs: number): Promise<Delivery> {
-    return waitUntil(
+    return waitFor(
       () => {
         if (this.failure) throw new Error(this.failure);
         const delivery = this.deliveries.find(
@@ -74,7 +74,7 @@ export class DemoReceiver {
         if (delivery) this.taken.add(delivery);
         return delivery;
       },
-      { what: `${eventType} at ${this.url(path)}`, timeoutMs },
+      { what: `${eventType} at ${this.url(path)}`, timeoutMs, intervalMs: 200, onError: "fail" },
     );
   }
 

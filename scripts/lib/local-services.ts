@@ -1,13 +1,40 @@
-// Running the real services out of process, for the tests, the soak, the benchmark and the demo:
-// ports, processes, a private redis-server, and databases of their own.
-import { spawn, type ChildProcess } from "node:child_process";
+// Running the real services out of process, for npm start, the tests, the soak, the benchmark and
+// the demo: how an entry point is launched, ports, processes and their output, a private
+// redis-server, databases and Redis keys of their own.
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import pg from "pg";
+import { waitFor, WaitTimeoutError } from "./wait-for.js";
 
 export const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+/** The local servers of a development machine (README: Prerequisites), the tools' defaults. */
+export const LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+export const LOCAL_REDIS_URL = "redis://127.0.0.1:6379";
+
+const WORKER_ENTRY = "apps/worker/src/main.ts";
+/**
+ * The worker's live heap is about 50 MB, but an uncapped V8 lets it grow to ~400 MB before
+ * collecting (docs/performance.md); the cap keeps RSS near 280 MB with no measured loss of
+ * throughput. package.json's start:worker passes the same flag.
+ */
+const WORKER_NODE_FLAGS = ["--max-old-space-size=160"];
+
+/**
+ * The command line of an entry point (apps/<role>/src/main.ts, scripts/<command>.ts, relative to
+ * the repository): the one place that says how the project's programs are run, so npm start, the
+ * tests, the soak, the bench and the demo all run them as production does. `nodeArgs` go to node
+ * itself (--cpu-prof is not allowed in NODE_OPTIONS), `programArgs` to the program.
+ */
+export function entryPointCommand(entry: string, nodeArgs: string[] = [], programArgs: string[] = []): { command: string; args: string[] } {
+  const roleFlags = entry === WORKER_ENTRY ? WORKER_NODE_FLAGS : [];
+  // `node --import tsx`, not the tsx CLI: the CLI runs the program in a child process, so a
+  // signal meant for the service would reach only the wrapper (and a SIGKILL would orphan it).
+  return { command: process.execPath, args: [...roleFlags, ...nodeArgs, "--import", "tsx", path.join(ROOT, entry), ...programArgs] };
+}
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -18,35 +45,145 @@ export async function freePort(): Promise<number> {
 }
 
 export interface ServiceProcess {
+  /** What the caller calls it in messages ("api", "worker-2"). */
+  label: string;
   child: ChildProcess;
-  output: () => string;
+  /** The node process running the entry point: its memory and CPU are the service's. */
+  pid: number;
+  /** The end of what it printed (stdout and stderr), bounded whatever it prints. */
+  output(): string;
   exited: Promise<number | null>;
+  hasExited(): boolean;
 }
 
-/** Starts one of the real entry points (scripts/start.ts, apps/<role>/src/main.ts) as its own process. */
-export function startProcess(entry: string, env: Record<string, string>): ServiceProcess {
-  const chunks: string[] = [];
-  // `node --import tsx`, not the tsx CLI: the CLI runs the program in a child process, so a
-  // SIGKILL meant for the service would only kill the wrapper and orphan the service.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
-  child.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
+export interface StartOptions {
+  label?: string;
+  nodeArgs?: string[];
+  /** The program's own command-line arguments. */
+  args?: string[];
+  /** Every line it prints, as it comes (output() keeps only the end). */
+  onLine?: (line: string) => void;
+  /** An IPC channel to the child (process.send), for helpers that are steered by messages. */
+  ipc?: boolean;
+}
+
+/** Output kept per process: enough to explain a failure. */
+const OUTPUT_KEPT_CHARS = 256 * 1024;
+
+/**
+ * Starts an entry point as its own process with `env` (plus PATH and HOME, nothing else of ours:
+ * a test's settings never leak in from the shell running it).
+ */
+export function startProcess(entry: string, env: Record<string, string | undefined>, options: StartOptions = {}): ServiceProcess {
+  const { command, args } = entryPointCommand(entry, options.nodeArgs, options.args);
+  const stdio: StdioOptions = ["ignore", "pipe", "pipe", ...(options.ipc ? ["ipc" as const] : [])];
+  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", ...env }, stdio });
+  if (child.pid === undefined) throw new Error(`could not start ${entry}`);
+  const output = keptOutput(options.onLine);
+  child.stdout?.on("data", output.add);
+  child.stderr?.on("data", output.add);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => chunks.join(""), exited };
+  return {
+    label: options.label ?? entry,
+    child,
+    pid: child.pid,
+    output: output.text,
+    exited,
+    hasExited: () => child.exitCode !== null || child.signalCode !== null,
+  };
 }
 
-/** Stops a process: SIGTERM, then SIGKILL after `graceMs`. Resolves with its exit code. */
+function keptOutput(onLine?: (line: string) => void) {
+  const kept: string[] = [];
+  let size = 0;
+  let partial = "";
+  return {
+    add: (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      kept.push(text);
+      size += text.length;
+      while (size > OUTPUT_KEPT_CHARS && kept.length > 1) size -= (kept.shift() as string).length;
+      if (!onLine) return;
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    },
+    text: () => kept.join("").slice(-OUTPUT_KEPT_CHARS),
+  };
+}
+
+/** SIGTERM (the service finishes its in-flight work), then SIGKILL after `graceMs`. Resolves with its exit code. */
 export async function stopProcess(service: ServiceProcess, graceMs = 10_000): Promise<number | null> {
-  if (service.child.exitCode !== null || service.child.signalCode !== null) return service.child.exitCode;
+  if (service.hasExited()) return service.child.exitCode;
   service.child.kill("SIGTERM");
   const timer = setTimeout(() => service.child.kill("SIGKILL"), graceMs);
   const code = await service.exited;
   clearTimeout(timer);
   return code;
+}
+
+export interface ReadyOptions {
+  timeoutMs?: number;
+  /** Stops waiting (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** A service that exited or never answered while starting; the message ends with the last of its output. */
+export class ServiceStartError extends Error {}
+
+/** Waits until `url` answers 2xx; fails at once if the process exits first. */
+export async function waitUntilAnswers(service: ServiceProcess, url: string, options: ReadyOptions = {}): Promise<void> {
+  const failed = (reason: string) =>
+    new ServiceStartError(`${service.label} ${reason}; the last of its output:\n${service.output().slice(-4000)}`);
+  await waitFor(
+    async () => {
+      if (service.hasExited()) throw failed(`exited with ${service.child.exitCode ?? service.child.signalCode} before it was ready`);
+      return answers(url);
+    },
+    { what: url, timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 100, onError: "fail", signal: options.signal },
+  ).catch((error: Error) => {
+    throw error instanceof WaitTimeoutError ? failed(`did not answer: ${error.message}`) : error;
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export type RunningApi = ServiceProcess & { url: string };
+export type RunningWorker = ServiceProcess & { metricsUrl: string };
+
+/** apps/api on `env.PORT` (a free port if unset); resolves once /readyz answers 200. */
+export async function startApi(env: Record<string, string>, options: StartOptions & ReadyOptions = {}): Promise<RunningApi> {
+  const port = env.PORT ?? String(await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const api = startProcess("apps/api/src/main.ts", { ...env, PORT: port }, { label: "api", ...options });
+  await readyOrStopped(api, `${url}/readyz`, options);
+  return Object.assign(api, { url });
+}
+
+/** apps/worker with a /metrics port of its own; resolves once that answers, which the worker opens after its queues are consumed. */
+export async function startWorker(env: Record<string, string>, options: StartOptions & ReadyOptions = {}): Promise<RunningWorker> {
+  const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
+  const worker = startProcess(WORKER_ENTRY, { ...env, WORKER_METRICS_PORT: new URL(metricsUrl).port }, { label: "worker", ...options });
+  await readyOrStopped(worker, metricsUrl, options);
+  return Object.assign(worker, { metricsUrl });
+}
+
+/** A service that never became ready is stopped before the error goes up: nothing is left running. */
+async function readyOrStopped(service: ServiceProcess, url: string, options: ReadyOptions): Promise<void> {
+  try {
+    await waitUntilAnswers(service, url, options);
+  } catch (error) {
+    await stopProcess(service, 2000);
+    throw error;
+  }
 }
 
 export interface PrivateRedis {
@@ -56,7 +193,7 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** A redis-server of the test's own on a spare port, so stopping it never touches the shared one. */
+/** A redis-server of the caller's own on a spare port, so stopping it never touches the shared one. */
 export async function privateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -69,11 +206,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
       child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
         stdio: "ignore",
       });
-      for (let tries = 0; tries < 100; tries++) {
-        if (await canConnect(port)) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`private redis-server did not start on ${port}`);
+      await waitFor(() => canConnect(port), { what: `the private redis-server on ${port}`, timeoutMs: 5000 });
     },
     async stop() {
       if (!child || child.exitCode !== null) return;
@@ -104,9 +237,17 @@ export function databaseUrl(maintenanceUrl: string, name: string): string {
   return url.toString();
 }
 
+/** The same database reached through a loopback proxy (a counting tap, a cuttable link) on `port`. */
+export function throughProxy(databaseUrl: string, port: number): string {
+  const url = new URL(databaseUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String(port);
+  return url.toString();
+}
+
 /** Creates (if needed) and migrates a database with the project's own scripts/migrate.ts. */
 export async function migrateDatabase(url: string, timeoutMs = 120_000): Promise<void> {
-  const migration = startProcess("scripts/migrate.ts", { DATABASE_URL: url, LOG_LEVEL: "warn" });
+  const migration = startProcess("scripts/migrate.ts", { DATABASE_URL: url, LOG_LEVEL: "warn" }, { label: "scripts/migrate.ts" });
   const timer = setTimeout(() => migration.child.kill("SIGKILL"), timeoutMs);
   const code = await migration.exited;
   clearTimeout(timer);
@@ -124,13 +265,18 @@ export async function dropDatabase(maintenanceUrl: string, name: string): Promis
 }
 
 /** Deletes every key under a prefix, leaving other Redis data alone. */
-export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<number> {
+export async function deleteRedisKeys(redis: Redis | string, prefix: string): Promise<number> {
+  const client = typeof redis === "string" ? new Redis(redis, { maxRetriesPerRequest: 1 }) : redis;
   let cursor = "0";
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== "0");
+  try {
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    if (client !== redis) client.disconnect();
+  }
   return deleted;
 }

@@ -1,5 +1,6 @@
 // The soak's figures, from what was sent, what PostgreSQL recorded and what the receivers got.
 import type pg from "pg";
+import { totalUnfinished, UNFINISHED_WORK_SQL, type UnfinishedWork } from "../lib/unfinished-work.js";
 import type { SentEvent } from "./load.js";
 import type { Behaviour, Receipt } from "./receivers.js";
 import { phaseAt, type PhaseName, type Timeline } from "./timeline.js";
@@ -67,13 +68,10 @@ export async function readSnapshot(client: pg.Client): Promise<Snapshot> {
   };
 }
 
-/** Calls not yet SUCCESS/FAILURE plus events not yet fanned out: what the drain waits for. */
+/** Events not fanned out and calls not final (scripts/lib/unfinished-work.ts): what the drain waits for. */
 export async function unfinished(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ pending: string }>(
-    `SELECT (SELECT count(*) FROM webhook_calls WHERE status NOT IN ('SUCCESS', 'FAILURE'))
-          + (SELECT count(*) FROM events WHERE fanned_out_at IS NULL) AS pending`,
-  );
-  return Number(rows[0]?.pending ?? 0);
+  const { rows } = await client.query<UnfinishedWork>(UNFINISHED_WORK_SQL);
+  return totalUnfinished(rows[0]);
 }
 
 export interface Latency {

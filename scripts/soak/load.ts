@@ -1,6 +1,6 @@
 // Steady load: createEvent at a fixed rate, each request started on schedule (not after the
 // previous answer), with a cap on requests in flight so a stalled API cannot pile up sockets.
-import { EVENTS, type SoakApi } from "./api-client.js";
+import type { ApiClient } from "../lib/api-client.js";
 
 const MAX_IN_FLIGHT = 200;
 
@@ -21,7 +21,7 @@ export class LoadGenerator {
   private inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly api: SoakApi,
+    private readonly api: ApiClient,
     private readonly workspaceId: number,
     private readonly runId: string,
   ) {}
@@ -31,7 +31,7 @@ export class LoadGenerator {
     const event: SentEvent = { uuid: `soak-${this.runId}-${this.sent.length + 1}`, sentAt: Date.now(), status: 0 };
     this.sent.push(event);
     const request = this.api
-      .post(`${EVENTS}/createEvent`, {
+      .createEvent({
         event_uuid: event.uuid,
         event_type: "UPDATE",
         workspace_id: this.workspaceId,

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { LOCAL_POSTGRES_URL } from "../lib/local-services.js";
 
 export interface SoakOptions {
   /** Seconds of load, after a short warm-up (baseline + isolation + chaos phases). */
@@ -32,7 +33,7 @@ export const HELP = `npm run soak -- [options]
   --seed N          seed of the receivers' randomness (default: from the clock; printed)
   --json FILE       also write the figures as JSON to FILE
   --keep-db         keep the soak's database instead of dropping it
-  --postgres-url U  maintenance database URL (default postgresql://postgres@127.0.0.1:5432/postgres)`;
+  --postgres-url U  maintenance database URL (default ${LOCAL_POSTGRES_URL})`;
 
 export class UsageError extends Error {}
 
@@ -56,7 +57,7 @@ export function parseOptions(argv: string[]): SoakOptions | "help" {
       json: { type: "string" },
       "no-hanging": { type: "boolean", default: false },
       "keep-db": { type: "boolean", default: false },
-      "postgres-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
+      "postgres-url": { type: "string", default: LOCAL_POSTGRES_URL },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,

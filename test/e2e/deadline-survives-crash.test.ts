@@ -4,7 +4,7 @@ import { startProcess, stopProcess, type ServiceProcess } from "../../scripts/li
 import { createHarness, testEnv, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // A promotion's call-back deadline is a delayed job in Redis, not a timer in a worker: a worker
 // SIGKILLed while it is pending takes nothing with it, and the deadline fires once after restart.

@@ -2,9 +2,9 @@ import { afterAll, expect, it } from "@jest/globals";
 import { testEnv } from "../support/harness.js";
 import { freePort, startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { databaseUrl, dropDatabase, runId } from "../support/test-database.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
-// `npm run demo` (scripts/demo.ts) as a user runs it on a fresh clone: nothing answers at
+// `npm run demo` (scripts/demo/main.ts) as a user runs it on a fresh clone: nothing answers at
 // MODELHOOKS_URL, so it starts the service itself there, on a database that does not exist yet.
 const database = `mh_test_${runId()}_demo_${process.pid}`;
 let demo: ServiceProcess | undefined;
@@ -18,7 +18,7 @@ it("plays both flows end to end, verifying every signature, and stops the servic
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   demo = startProcess(
-    "scripts/demo.ts",
+    "scripts/demo/main.ts",
     testEnv({
       MODELHOOKS_URL: url,
       DATABASE_URL: databaseUrl(database),

@@ -1,25 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { publishEvent } from "@modelhooks/events";
-import { createHarness, EVENTS, type Harness } from "../support/harness.js";
-import { privateRedis, type PrivateRedis } from "../../scripts/lib/local-services.js";
+import { jobIds } from "@modelhooks/queues";
+import { postEvent, sendEvents, waitForCall, workspaceWithWebhook } from "../support/calls.js";
+import { createHarness, type Harness } from "../support/harness.js";
+import { privateRedis, throughProxy, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
-import { waitFor } from "../support/wait-for.js";
+import { databaseUrl } from "../support/test-database.js";
+import { testPostgresUrl } from "../support/test-servers.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
-let receiver: Receiver;
-beforeAll(async () => {
-  receiver = await Receiver.start();
-});
-afterAll(async () => {
-  await receiver.close();
-});
+const receiver = Receiver.forThisFile();
 
 describe("PostgreSQL unreachable", () => {
   let proxy: TcpProxy;
   let h: Harness;
   beforeAll(async () => {
-    proxy = await new TcpProxy(5432).start();
-    h = await createHarness({ worker: true, databaseUrl: (name) => `postgresql://postgres@127.0.0.1:${proxy.port}/${name}` });
+    proxy = await TcpProxy.to(testPostgresUrl(), 5432).start();
+    h = await createHarness({ worker: true, databaseUrl: (name) => throughProxy(databaseUrl(name), proxy.port) });
   });
   afterAll(async () => {
     await proxy.restore().catch(() => undefined);
@@ -28,23 +26,10 @@ describe("PostgreSQL unreachable", () => {
   });
 
   it("answers 503 with a clear error, fails /readyz, and the worker resumes its jobs when it is back", async () => {
-    const workspace = await h.createWorkspace();
-    await h
-      .post(`${EVENTS}/createWebhook`, {
-        name: "db-down",
-        location: receiver.url("/db-down"),
-        all_events: true,
-        workspace_id: workspace.id,
-      })
-      .expect(200);
+    const workspace = await workspaceWithWebhook(h, "db-down", receiver.url("/db-down"));
 
     await proxy.cut();
-    const refused = await h.post(`${EVENTS}/createEvent`, {
-      event_uuid: "db-down-api",
-      event_type: "CREATE",
-      workspace_id: workspace.id,
-      resource_type: "BUILD",
-    });
+    const refused = await postEvent(h, workspace.id, "db-down-api");
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({ code: "unavailable", message: expect.stringMatching(/database/) });
     expect(JSON.stringify(refused.body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
@@ -59,7 +44,14 @@ describe("PostgreSQL unreachable", () => {
       workspace_id: workspace.id,
       resource_type: "BUILD",
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The worker took the job and failed it (to retry later): it could not record the event, so nothing went out.
+    await waitFor(
+      async () =>
+        ((await h.api.queues.queues.events.getJob(jobIds.publishedEvent(workspace.id, "db-down-published")))?.attemptsMade ?? 0) >= 1,
+      {
+        what: "the fan-out to have tried the published event",
+      },
+    );
     expect(receiver.received("/db-down")).toHaveLength(0);
 
     await proxy.restore();
@@ -68,14 +60,8 @@ describe("PostgreSQL unreachable", () => {
       timeoutMs: 40_000,
       what: "the published event delivered after the database returned",
     });
-    const call = await waitFor(
-      async () => {
-        const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "db-down-published" } } });
-        return found?.status === "SUCCESS" && found;
-      },
-      { what: "call SUCCESS" },
-    );
-    expect(call.attempts).toBe(1);
+    const [call] = await waitForCall(h, "db-down-published", "SUCCESS");
+    expect(call!.attempts).toBe(1);
   });
 });
 
@@ -93,30 +79,15 @@ describe("Redis restarted during deliveries", () => {
   });
 
   it("loses nothing: every call ends SUCCESS even though Redis came back empty", async () => {
-    const workspace = await h.createWorkspace();
     receiver.on("/redis-restart", () => ({ status: 200, delayMs: 100 }));
-    await h
-      .post(`${EVENTS}/createWebhook`, {
-        name: "redis-restart",
-        location: receiver.url("/redis-restart"),
-        all_events: true,
-        workspace_id: workspace.id,
-      })
-      .expect(200);
+    const workspace = await workspaceWithWebhook(h, "redis-restart", receiver.url("/redis-restart"));
     const total = 30;
-    for (let index = 0; index < total; index++) {
-      await h
-        .post(`${EVENTS}/createEvent`, {
-          event_uuid: `redis-restart-${index}`,
-          event_type: "UPDATE",
-          workspace_id: workspace.id,
-          resource_type: "MODEL_VERSION",
-        })
-        .expect(202);
-    }
+    await sendEvents(h, workspace.id, "redis-restart", total, { event_type: "UPDATE", resource_type: "MODEL_VERSION" });
     await waitFor(() => receiver.received("/redis-restart").length >= 3, { what: "first deliveries" });
     await redis.stop(); // no persistence: queued and delayed jobs are gone with it
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor(() => h.api.redis.status !== "ready" && h.worker?.redis.status !== "ready", {
+      what: "the API and the worker to notice Redis is gone",
+    });
     await redis.start();
     await waitFor(
       async () => (await h.api.db.webhookCall.count({ where: { status: "SUCCESS", webhook: { workspaceId: workspace.id } } })) === total,

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { jobIds } from "@modelhooks/queues";
-import { createHarness, EVENTS, testEnv, type Harness } from "../support/harness.js";
-import { startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
+import { stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
+import { createHarness, EVENTS, startWorkerProcess, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
-// STYLE §10 and SPEC §7: SIGTERM stops taking jobs, lets in-flight deliveries finish within
+// docs/reliability.md: SIGTERM stops taking jobs, lets in-flight deliveries finish within
 // SHUTDOWN_TIMEOUT_MS and exits 0; what the deadline cuts off is retried, never lost.
 let h: Harness;
 let receiver: Receiver;
@@ -23,16 +23,7 @@ afterAll(async () => {
 });
 
 function startWorker(env: Record<string, string> = {}): ServiceProcess {
-  const worker = startProcess(
-    "apps/worker/src/main.ts",
-    testEnv({
-      DATABASE_URL: h.config.DATABASE_URL,
-      QUEUE_PREFIX: h.config.QUEUE_PREFIX,
-      DELIVERY_TIMEOUT_MS: "8000",
-      LOG_LEVEL: "info",
-      ...env,
-    }),
-  );
+  const worker = startWorkerProcess(h, { DELIVERY_TIMEOUT_MS: "8000", LOG_LEVEL: "info", ...env });
   workers.push(worker);
   return worker;
 }

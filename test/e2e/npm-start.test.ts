@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import pg from "pg";
+import { ApiClient } from "../../scripts/lib/api-client.js";
+import { freePort, startProcess, stopProcess, waitUntilAnswers, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { ADMIN, testEnv } from "../support/harness.js";
-import { freePort, startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
 import { databaseUrl, dropDatabase, runId } from "../support/test-database.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // What `npm start` runs (scripts/start.ts), on a database that does not exist yet.
 let receiver: Receiver;
@@ -34,25 +35,15 @@ it("creates and migrates the database, serves the API, delivers an event, and st
       WORKER_METRICS_PORT: String(workerMetricsPort),
     }),
   );
-  await waitFor(async () => (await fetch(`${base}/readyz`)).ok, { timeoutMs: 60_000, what: `readyz on ${port}\n${service.output()}` });
+  await waitUntilAnswers(service, `${base}/readyz`);
 
-  const headers = { "content-type": "application/json", "grpc-metadata-email": ADMIN.email, "grpc-metadata-developer_key": ADMIN.key };
-  const created = await fetch(`${base}/api/v1/uac-proxy/events/createWebhook`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ name: "e2e", location: receiver.url("/e2e"), event_types: ["CREATE"], all_events: false }),
-  });
-  expect(created.status).toBe(200);
-  const webhook = (await created.json()) as { workspace_id: number };
-  const accepted = await fetch(`${base}/api/v1/uac-proxy/events/createEvent`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      event_uuid: "npm-start-e2e",
-      event_type: "CREATE",
-      workspace_id: webhook.workspace_id,
-      resource_type: "REGISTERED_MODEL",
-    }),
+  const api = new ApiClient(base, ADMIN);
+  const webhook = await api.createWebhook({ name: "e2e", location: receiver.url("/e2e"), event_types: ["CREATE"], all_events: false });
+  const accepted = await api.createEvent({
+    event_uuid: "npm-start-e2e",
+    event_type: "CREATE",
+    workspace_id: webhook.workspace_id,
+    resource_type: "REGISTERED_MODEL",
   });
   expect(accepted.status).toBe(202);
   await waitFor(() => receiver.received("/e2e").length === 1, { timeoutMs: 30_000, what: "delivery through the real processes" });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { createHarness, EVENTS, type Harness } from "../support/harness.js";
+import { postEvent, waitForCall, workspaceWithWebhook } from "../support/calls.js";
+import { createHarness, type Harness } from "../support/harness.js";
 import { privateRedis, type PrivateRedis } from "../../scripts/lib/local-services.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // Redis here is a private redis-server on a spare port: stopping it never disturbs the shared one.
 let redis: PrivateRedis;
@@ -22,36 +23,23 @@ afterAll(async () => {
 });
 
 it("accepts createEvent while Redis is down and delivers it once Redis is back", async () => {
-  const workspace = await h.createWorkspace();
-  await h
-    .post(`${EVENTS}/createWebhook`, { name: "outbox", location: receiver.url("/outbox"), all_events: true, workspace_id: workspace.id })
-    .expect(200);
+  const workspace = await workspaceWithWebhook(h, "outbox", receiver.url("/outbox"));
 
   await redis.stop();
   const started = Date.now();
-  const accepted = await h.post(`${EVENTS}/createEvent`, {
-    event_uuid: "while-redis-down",
-    event_type: "CREATE",
-    workspace_id: workspace.id,
-    resource_type: "REGISTERED_MODEL",
-  });
+  const accepted = await postEvent(h, workspace.id, "while-redis-down", { resource_type: "REGISTERED_MODEL" });
   expect(accepted.status).toBe(202);
   expect(Date.now() - started).toBeLessThan(5000); // the producer fails fast instead of hanging
+  // The API gave up on the queue before it answered: the event is in the outbox only, so nothing can go out yet.
   const recorded = await h.api.db.event.findFirstOrThrow({ where: { uuid: "while-redis-down" } });
   expect(recorded.enqueuedAt).toBeNull();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(h.logs.some((line) => line.includes("event recorded but not enqueued") && line.includes(`"eventId":${recorded.id}`))).toBe(true);
   expect(receiver.received("/outbox")).toHaveLength(0);
 
   // A fresh, empty Redis: nothing survived, so only the outbox relay can bring the event back.
   await redis.start();
   await waitFor(() => receiver.received("/outbox").length > 0, { timeoutMs: 30_000, what: "delivery after Redis returned" });
-  const call = await waitFor(
-    async () => {
-      const found = await h.api.db.webhookCall.findFirst({ where: { event: { uuid: "while-redis-down" } } });
-      return found?.status === "SUCCESS" && found;
-    },
-    { what: "call marked SUCCESS" },
-  );
-  expect(call.attempts).toBe(1);
+  const [call] = await waitForCall(h, "while-redis-down", "SUCCESS");
+  expect(call!.attempts).toBe(1);
   expect(receiver.received("/outbox")[0]?.json.event_uuid).toBe("while-redis-down");
 });

@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { ROOT } from "../../scripts/lib/local-services.js";
+import { startProcess } from "../../scripts/lib/local-services.js";
+import { testPostgresUrl } from "../support/test-servers.js";
 
 // The soak's short mode (`npm run soak` runs two minutes): the real script, as a child process,
 // with its own database, redis-server and receivers. The worker is SIGKILLed once and Redis
@@ -18,23 +18,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function runSoak(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/soak.ts"), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const chunks: string[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
-    // SIGINT lets the soak clean up (its database, redis-server, services) before it exits.
-    const timer = setTimeout(() => child.kill("SIGINT"), SOAK_TIMEOUT_MS - 10_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: chunks.join("") });
-    });
-  });
+async function runSoak(args: string[]): Promise<{ code: number | null; output: string }> {
+  const soak = startProcess("scripts/soak/main.ts", {}, { args: [...args, "--postgres-url", testPostgresUrl()] });
+  // SIGINT lets the soak clean up (its database, redis-server, services) before it exits.
+  const timer = setTimeout(() => soak.child.kill("SIGINT"), SOAK_TIMEOUT_MS - 10_000);
+  const code = await soak.exited;
+  clearTimeout(timer);
+  return { code, output: soak.output() };
 }
 
 interface SoakReport {

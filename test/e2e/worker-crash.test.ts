@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { createHarness, EVENTS, testEnv, type Harness } from "../support/harness.js";
-import { startProcess, stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
+import { stopProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
+import { sendEvents, workspaceWithWebhook } from "../support/calls.js";
+import { createHarness, startWorkerProcess, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 let h: Harness;
 let receiver: Receiver;
@@ -19,32 +20,17 @@ afterAll(async () => {
 });
 
 function startWorker(): ServiceProcess {
-  const worker = startProcess(
-    "apps/worker/src/main.ts",
-    testEnv({ DATABASE_URL: h.config.DATABASE_URL, QUEUE_PREFIX: h.config.QUEUE_PREFIX, LOG_LEVEL: "warn" }),
-  );
+  const worker = startWorkerProcess(h, { LOG_LEVEL: "warn" });
   workers.push(worker);
   return worker;
 }
 
 it("loses no delivery when the worker is killed with SIGKILL mid-delivery", async () => {
-  const workspace = await h.createWorkspace();
   // Slow answers keep deliveries in flight when the kill lands.
   receiver.on("/slow", () => ({ status: 200, delayMs: 200 }));
-  await h
-    .post(`${EVENTS}/createWebhook`, { name: "slow", location: receiver.url("/slow"), all_events: true, workspace_id: workspace.id })
-    .expect(200);
+  const workspace = await workspaceWithWebhook(h, "slow", receiver.url("/slow"));
   const total = 40;
-  for (let index = 0; index < total; index++) {
-    await h
-      .post(`${EVENTS}/createEvent`, {
-        event_uuid: `crash-${index}`,
-        event_type: "UPDATE",
-        workspace_id: workspace.id,
-        resource_type: "MODEL_VERSION",
-      })
-      .expect(202);
-  }
+  await sendEvents(h, workspace.id, "crash", total, { event_type: "UPDATE", resource_type: "MODEL_VERSION" });
 
   const first = startWorker();
   await waitFor(() => receiver.received("/slow").length >= 5, { timeoutMs: 30_000, what: "first deliveries" });

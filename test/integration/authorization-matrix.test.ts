@@ -5,7 +5,7 @@ import { tableSnapshot } from "../support/db-snapshot.js";
 import { ADMIN, createHarness, type Caller, type Harness } from "../support/harness.js";
 import { createRouteFixture, fillPath, pathParams, ROUTE_INPUTS, sendAs, tableRoutes, type RouteFixture } from "../support/route-inputs.js";
 
-// SPEC §2: every route of the route table × {no credentials, wrong key, member of another
+// Tenant isolation and admin-only writes (docs/security.md): every route of the route table × {no credentials, wrong key, member of another
 // workspace only, member, system admin}. The cases are generated from the table, and the first
 // test fails when a route has no valid input in ROUTE_INPUTS, so a new route cannot be forgotten.
 

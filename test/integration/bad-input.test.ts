@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Response } from "supertest";
 import { ADMIN, createHarness, EVENTS, type Harness } from "../support/harness.js";
 
-// SPEC §3: bad input of any kind answers 400 (413 when too large) with
+// Bad input of any kind answers 400 (413 when too large) with
 // {error: {code, message, details: [{path, message}]}}, names the offending field, shows no
 // stack trace, and writes nothing. Every case below runs against the real API and database.
 
@@ -88,6 +88,14 @@ const changed =
     return body;
   };
 
+/** A case that changes some fields of the route's valid body (undefined removes one); `fields` must be named. */
+const one = (name: RouteName, label: string, changes: Record<string, unknown>, fields: string[]): BadCase => ({
+  route: name,
+  name: label,
+  body: changed(name, changes),
+  fields,
+});
+
 const BODY_LIMIT = 1024 * 1024; // BODY_LIMIT_BYTES default, not overridden by the harness
 
 /** Cases every route gets: unreadable bodies, non-object bodies, oversized bodies, unknown fields. */
@@ -135,260 +143,84 @@ function locationCases(name: RouteName, field: string): BadCase[] {
 const specificCases: BadCase[] = [
   // createWebhook
   { route: "createWebhook", name: "empty body", body: () => ({}), fields: ["name", "location"] },
-  { route: "createWebhook", name: "missing name", body: changed("createWebhook", { name: undefined }), fields: ["name"] },
-  { route: "createWebhook", name: "missing location", body: changed("createWebhook", { location: undefined }), fields: ["location"] },
-  { route: "createWebhook", name: "empty name", body: changed("createWebhook", { name: "" }), fields: ["name"] },
-  { route: "createWebhook", name: "blank name", body: changed("createWebhook", { name: "   " }), fields: ["name"] },
-  { route: "createWebhook", name: "name of 256 characters", body: changed("createWebhook", { name: "n".repeat(256) }), fields: ["name"] },
-  { route: "createWebhook", name: "numeric name", body: changed("createWebhook", { name: 123 }), fields: ["name"] },
-  {
-    route: "createWebhook",
-    name: "workspace_id not numeric",
-    body: changed("createWebhook", { workspace_id: "abc" }),
-    fields: ["workspace_id"],
-  },
-  { route: "createWebhook", name: "negative workspace_id", body: changed("createWebhook", { workspace_id: -1 }), fields: ["workspace_id"] },
-  {
-    route: "createWebhook",
-    name: "fractional workspace_id",
-    body: changed("createWebhook", { workspace_id: 1.5 }),
-    fields: ["workspace_id"],
-  },
-  {
-    route: "createWebhook",
-    name: "all_events as a string",
-    body: changed("createWebhook", { all_events: "true" }),
-    fields: ["all_events"],
-  },
-  {
-    route: "createWebhook",
-    name: "event_types as a string",
-    body: changed("createWebhook", { event_types: "CREATE" }),
-    fields: ["event_types"],
-  },
-  {
-    route: "createWebhook",
-    name: "unknown event type",
-    body: changed("createWebhook", { all_events: false, event_types: ["CREATE", "ARCHIVE"] }),
-    fields: ["event_types"],
-  },
-  {
-    route: "createWebhook",
-    name: "lower-case event type",
-    body: changed("createWebhook", { all_events: false, event_types: ["create"] }),
-    fields: ["event_types"],
-  },
-  {
-    route: "createWebhook",
-    name: "unknown resource type",
-    body: changed("createWebhook", { resource_types: ["DATASET"] }),
-    fields: ["resource_types"],
-  },
-  {
-    route: "createWebhook",
-    name: "resource_types as a string",
-    body: changed("createWebhook", { resource_types: "BUILD" }),
-    fields: ["resource_types"],
-  },
-  {
-    route: "createWebhook",
-    name: "empty event_types with all_events false",
-    body: changed("createWebhook", { all_events: false, event_types: [] }),
-    fields: ["event_types"],
-  },
-  {
-    route: "createWebhook",
-    name: "no event_types and no all_events",
-    body: changed("createWebhook", { all_events: undefined }),
-    fields: ["event_types"],
-  },
-  {
-    route: "createWebhook",
-    name: "numeric mutual_secret",
-    body: changed("createWebhook", { mutual_secret: 123 }),
-    fields: ["mutual_secret"],
-  },
-  {
-    route: "createWebhook",
-    name: "mutual_secret over 1024 characters",
-    body: changed("createWebhook", { mutual_secret: "s".repeat(1025) }),
-    fields: ["mutual_secret"],
-  },
-  { route: "createWebhook", name: "a typo for mutual_secret", body: changed("createWebhook", { secret: "s3cr3t" }), fields: ["secret"] },
+  one("createWebhook", "missing name", { name: undefined }, ["name"]),
+  one("createWebhook", "missing location", { location: undefined }, ["location"]),
+  one("createWebhook", "empty name", { name: "" }, ["name"]),
+  one("createWebhook", "blank name", { name: "   " }, ["name"]),
+  one("createWebhook", "name of 256 characters", { name: "n".repeat(256) }, ["name"]),
+  one("createWebhook", "numeric name", { name: 123 }, ["name"]),
+  one("createWebhook", "workspace_id not numeric", { workspace_id: "abc" }, ["workspace_id"]),
+  one("createWebhook", "negative workspace_id", { workspace_id: -1 }, ["workspace_id"]),
+  one("createWebhook", "fractional workspace_id", { workspace_id: 1.5 }, ["workspace_id"]),
+  one("createWebhook", "all_events as a string", { all_events: "true" }, ["all_events"]),
+  one("createWebhook", "event_types as a string", { event_types: "CREATE" }, ["event_types"]),
+  one("createWebhook", "unknown event type", { all_events: false, event_types: ["CREATE", "ARCHIVE"] }, ["event_types"]),
+  one("createWebhook", "lower-case event type", { all_events: false, event_types: ["create"] }, ["event_types"]),
+  one("createWebhook", "unknown resource type", { resource_types: ["DATASET"] }, ["resource_types"]),
+  one("createWebhook", "resource_types as a string", { resource_types: "BUILD" }, ["resource_types"]),
+  one("createWebhook", "empty event_types with all_events false", { all_events: false, event_types: [] }, ["event_types"]),
+  one("createWebhook", "no event_types and no all_events", { all_events: undefined }, ["event_types"]),
+  one("createWebhook", "numeric mutual_secret", { mutual_secret: 123 }, ["mutual_secret"]),
+  one("createWebhook", "mutual_secret over 1024 characters", { mutual_secret: "s".repeat(1025) }, ["mutual_secret"]),
+  one("createWebhook", "a typo for mutual_secret", { secret: "s3cr3t" }, ["secret"]),
   ...locationCases("createWebhook", "location"),
 
   // updateWebhook: each case also carries a valid change (new_location) that must not be applied.
   { route: "updateWebhook", name: "empty body", body: () => ({}), fields: ["id"] },
-  { route: "updateWebhook", name: "missing id", body: changed("updateWebhook", { id: undefined }), fields: ["id"] },
-  { route: "updateWebhook", name: "id not numeric", body: changed("updateWebhook", { id: "abc" }), fields: ["id"] },
-  { route: "updateWebhook", name: "id zero", body: changed("updateWebhook", { id: 0 }), fields: ["id"] },
+  one("updateWebhook", "missing id", { id: undefined }, ["id"]),
+  one("updateWebhook", "id not numeric", { id: "abc" }, ["id"]),
+  one("updateWebhook", "id zero", { id: 0 }, ["id"]),
   { route: "updateWebhook", name: "id as a list", body: (x) => ({ id: [x.webhookId] }), fields: ["id"] },
-  {
-    route: "updateWebhook",
-    name: "unknown event type added",
-    body: changed("updateWebhook", { add_event_types: ["ARCHIVE"] }),
-    fields: ["add_event_types"],
-  },
-  {
-    route: "updateWebhook",
-    name: "delete_event_types as a string",
-    body: changed("updateWebhook", { delete_event_types: "CREATE" }),
-    fields: ["delete_event_types"],
-  },
-  {
-    route: "updateWebhook",
-    name: "unknown resource type added",
-    body: changed("updateWebhook", { add_resource_types: ["DATASET"] }),
-    fields: ["add_resource_types"],
-  },
-  {
-    route: "updateWebhook",
-    name: "unknown resource type deleted",
-    body: changed("updateWebhook", { delete_resource_types: ["DATASET"] }),
-    fields: ["delete_resource_types"],
-  },
-  {
-    route: "updateWebhook",
-    name: "set_all_events as a string",
-    body: changed("updateWebhook", { set_all_events: "true" }),
-    fields: ["set_all_events"],
-  },
-  {
-    route: "updateWebhook",
-    name: "set_all_events and clear_all_events together",
-    body: changed("updateWebhook", { set_all_events: true, clear_all_events: true }),
-    fields: ["clear_all_events"],
-  },
-  { route: "updateWebhook", name: "unknown status", body: changed("updateWebhook", { status: "PAUSED" }), fields: ["status"] },
-  { route: "updateWebhook", name: "empty new_name", body: changed("updateWebhook", { new_name: "" }), fields: ["new_name"] },
-  {
-    route: "updateWebhook",
-    name: "numeric mutual_secret",
-    body: changed("updateWebhook", { mutual_secret: 42 }),
-    fields: ["mutual_secret"],
-  },
-  {
-    route: "updateWebhook",
-    name: "deleting the last event type while all_events is false",
-    body: changed("updateWebhook", { delete_event_types: ["CREATE"] }),
-    fields: ["delete_event_types"],
-  },
-  {
-    route: "updateWebhook",
-    name: "the create-time field name location",
-    body: changed("updateWebhook", { location: "https://example.com/x" }),
-    fields: ["location"],
-  },
+  one("updateWebhook", "unknown event type added", { add_event_types: ["ARCHIVE"] }, ["add_event_types"]),
+  one("updateWebhook", "delete_event_types as a string", { delete_event_types: "CREATE" }, ["delete_event_types"]),
+  one("updateWebhook", "unknown resource type added", { add_resource_types: ["DATASET"] }, ["add_resource_types"]),
+  one("updateWebhook", "unknown resource type deleted", { delete_resource_types: ["DATASET"] }, ["delete_resource_types"]),
+  one("updateWebhook", "set_all_events as a string", { set_all_events: "true" }, ["set_all_events"]),
+  one("updateWebhook", "set_all_events and clear_all_events together", { set_all_events: true, clear_all_events: true }, [
+    "clear_all_events",
+  ]),
+  one("updateWebhook", "unknown status", { status: "PAUSED" }, ["status"]),
+  one("updateWebhook", "empty new_name", { new_name: "" }, ["new_name"]),
+  one("updateWebhook", "numeric mutual_secret", { mutual_secret: 42 }, ["mutual_secret"]),
+  one("updateWebhook", "deleting the last event type while all_events is false", { delete_event_types: ["CREATE"] }, [
+    "delete_event_types",
+  ]),
+  one("updateWebhook", "the create-time field name location", { location: "https://example.com/x" }, ["location"]),
   ...locationCases("updateWebhook", "new_location"),
 
   // createEvent
   { route: "createEvent", name: "empty body", body: () => ({}), fields: ["event_uuid", "event_type", "workspace_id", "resource_type"] },
-  {
-    route: "createEvent",
-    name: "missing resource_type",
-    body: changed("createEvent", { resource_type: undefined }),
-    fields: ["resource_type"],
-  },
-  { route: "createEvent", name: "unknown event type", body: changed("createEvent", { event_type: "ARCHIVE" }), fields: ["event_type"] },
-  { route: "createEvent", name: "lower-case event type", body: changed("createEvent", { event_type: "create" }), fields: ["event_type"] },
-  {
-    route: "createEvent",
-    name: "unknown resource type",
-    body: changed("createEvent", { resource_type: "DATASET" }),
-    fields: ["resource_type"],
-  },
-  {
-    route: "createEvent",
-    name: "workspace_id not numeric",
-    body: changed("createEvent", { workspace_id: "abc" }),
-    fields: ["workspace_id"],
-  },
-  { route: "createEvent", name: "workspace_id zero", body: changed("createEvent", { workspace_id: "0" }), fields: ["workspace_id"] },
-  {
-    route: "createEvent",
-    name: "event_uuid with a space",
-    body: changed("createEvent", { event_uuid: "has space" }),
-    fields: ["event_uuid"],
-  },
-  { route: "createEvent", name: "empty event_uuid", body: changed("createEvent", { event_uuid: "" }), fields: ["event_uuid"] },
+  one("createEvent", "missing resource_type", { resource_type: undefined }, ["resource_type"]),
+  one("createEvent", "unknown event type", { event_type: "ARCHIVE" }, ["event_type"]),
+  one("createEvent", "lower-case event type", { event_type: "create" }, ["event_type"]),
+  one("createEvent", "unknown resource type", { resource_type: "DATASET" }, ["resource_type"]),
+  one("createEvent", "workspace_id not numeric", { workspace_id: "abc" }, ["workspace_id"]),
+  one("createEvent", "workspace_id zero", { workspace_id: "0" }, ["workspace_id"]),
+  one("createEvent", "event_uuid with a space", { event_uuid: "has space" }, ["event_uuid"]),
+  one("createEvent", "empty event_uuid", { event_uuid: "" }, ["event_uuid"]),
   // What JSON allows but PostgreSQL cannot store (JSON.stringify writes a lone surrogate as \\ud800).
-  {
-    route: "createEvent",
-    name: "an unpaired surrogate in an entity",
-    body: changed("createEvent", { new_entity: { value: "\ud800" } }),
-    fields: ["new_entity.value"],
-  },
-  {
-    route: "createEvent",
-    name: "an unpaired surrogate in an entity's field name",
-    body: changed("createEvent", { original_entity: { "a\udfff": 1 } }),
-    fields: ["original_entity"],
-  },
-  {
-    route: "createEvent",
-    name: "a NUL character in an entity",
-    body: changed("createEvent", { new_entity: { nested: { value: "a\u0000b" } } }),
-    fields: ["new_entity.nested.value"],
-  },
-  {
-    route: "createWebhook",
-    name: "an unpaired surrogate in the name",
-    body: changed("createWebhook", { name: "hook-\ud83d" }),
-    fields: ["name"],
-  },
-  {
-    route: "createEvent",
-    name: "a timestamp in the year 0",
-    body: changed("createEvent", { timestamp: "0000-06-01T00:00:00Z" }),
-    fields: ["timestamp"],
-  },
-  {
-    route: "createEvent",
-    name: "a timestamp in the year 10000",
-    body: changed("createEvent", { timestamp: 253_402_300_800_000 }),
-    fields: ["timestamp"],
-  },
-  { route: "createEvent", name: "numeric event_uuid", body: changed("createEvent", { event_uuid: 123 }), fields: ["event_uuid"] },
-  { route: "createEvent", name: "unreadable timestamp", body: changed("createEvent", { timestamp: "yesterday" }), fields: ["timestamp"] },
-  { route: "createEvent", name: "negative timestamp", body: changed("createEvent", { timestamp: -5 }), fields: ["timestamp"] },
-  { route: "createEvent", name: "new_entity as a string", body: changed("createEvent", { new_entity: "text" }), fields: ["new_entity"] },
-  {
-    route: "createEvent",
-    name: "original_entity as a list",
-    body: changed("createEvent", { original_entity: [1] }),
-    fields: ["original_entity"],
-  },
+  one("createEvent", "an unpaired surrogate in an entity", { new_entity: { value: "\ud800" } }, ["new_entity.value"]),
+  one("createEvent", "an unpaired surrogate in an entity's field name", { original_entity: { "a\udfff": 1 } }, ["original_entity"]),
+  one("createEvent", "a NUL character in an entity", { new_entity: { nested: { value: "a\u0000b" } } }, ["new_entity.nested.value"]),
+  one("createWebhook", "an unpaired surrogate in the name", { name: "hook-\ud83d" }, ["name"]),
+  one("createEvent", "a timestamp in the year 0", { timestamp: "0000-06-01T00:00:00Z" }, ["timestamp"]),
+  one("createEvent", "a timestamp in the year 10000", { timestamp: 253_402_300_800_000 }, ["timestamp"]),
+  one("createEvent", "numeric event_uuid", { event_uuid: 123 }, ["event_uuid"]),
+  one("createEvent", "unreadable timestamp", { timestamp: "yesterday" }, ["timestamp"]),
+  one("createEvent", "negative timestamp", { timestamp: -5 }, ["timestamp"]),
+  one("createEvent", "new_entity as a string", { new_entity: "text" }, ["new_entity"]),
+  one("createEvent", "original_entity as a list", { original_entity: [1] }, ["original_entity"]),
 
   // findWebhookCall
-  { route: "findWebhookCall", name: "page_limit 0", body: changed("findWebhookCall", { page_limit: 0 }), fields: ["page_limit"] },
-  {
-    route: "findWebhookCall",
-    name: "page_limit over 1000",
-    body: changed("findWebhookCall", { page_limit: 1001 }),
-    fields: ["page_limit"],
-  },
-  {
-    route: "findWebhookCall",
-    name: "page_limit not numeric",
-    body: changed("findWebhookCall", { page_limit: "many" }),
-    fields: ["page_limit"],
-  },
-  { route: "findWebhookCall", name: "page_number 0", body: changed("findWebhookCall", { page_number: 0 }), fields: ["page_number"] },
-  { route: "findWebhookCall", name: "unknown status", body: changed("findWebhookCall", { status: ["DONE"] }), fields: ["status"] },
-  { route: "findWebhookCall", name: "ids not numeric", body: changed("findWebhookCall", { ids: ["abc"] }), fields: ["ids"] },
-  {
-    route: "findWebhookCall",
-    name: "negative webhook id",
-    body: changed("findWebhookCall", { webhook_ids: [-1] }),
-    fields: ["webhook_ids"],
-  },
-  { route: "findWebhookCall", name: "numeric event uuid", body: changed("findWebhookCall", { event_uuids: [1] }), fields: ["event_uuids"] },
-  {
-    route: "findWebhookCall",
-    name: "include_attempts as a string",
-    body: changed("findWebhookCall", { include_attempts: "yes" }),
-    fields: ["include_attempts"],
-  },
+  one("findWebhookCall", "page_limit 0", { page_limit: 0 }, ["page_limit"]),
+  one("findWebhookCall", "page_limit over 1000", { page_limit: 1001 }, ["page_limit"]),
+  one("findWebhookCall", "page_limit not numeric", { page_limit: "many" }, ["page_limit"]),
+  one("findWebhookCall", "page_number 0", { page_number: 0 }, ["page_number"]),
+  one("findWebhookCall", "unknown status", { status: ["DONE"] }, ["status"]),
+  one("findWebhookCall", "ids not numeric", { ids: ["abc"] }, ["ids"]),
+  one("findWebhookCall", "negative webhook id", { webhook_ids: [-1] }, ["webhook_ids"]),
+  one("findWebhookCall", "numeric event uuid", { event_uuids: [1] }, ["event_uuids"]),
+  one("findWebhookCall", "include_attempts as a string", { include_attempts: "yes" }, ["include_attempts"]),
 
   // retriggerWebhookCall
   { route: "retriggerWebhookCall", name: "empty body", body: () => ({}), fields: ["call_id"] },
@@ -424,32 +256,12 @@ const specificCases: BadCase[] = [
 
   // admin: users
   { route: "admin createUser", name: "empty body", body: () => ({}), fields: ["email"] },
-  { route: "admin createUser", name: "not an email", body: changed("admin createUser", { email: "not-an-email" }), fields: ["email"] },
-  { route: "admin createUser", name: "numeric email", body: changed("admin createUser", { email: 5 }), fields: ["email"] },
-  {
-    route: "admin createUser",
-    name: "workspace_ids not numeric",
-    body: changed("admin createUser", { workspace_ids: ["x"] }),
-    fields: ["workspace_ids"],
-  },
-  {
-    route: "admin createUser",
-    name: "workspace_ids as a string",
-    body: changed("admin createUser", { workspace_ids: "1" }),
-    fields: ["workspace_ids"],
-  },
-  {
-    route: "admin createUser",
-    name: "system_admin as a string",
-    body: changed("admin createUser", { system_admin: "true" }),
-    fields: ["system_admin"],
-  },
-  {
-    route: "admin createUser",
-    name: "a developer key chosen by the caller",
-    body: changed("admin createUser", { developer_key: "mine" }),
-    fields: ["developer_key"],
-  },
+  one("admin createUser", "not an email", { email: "not-an-email" }, ["email"]),
+  one("admin createUser", "numeric email", { email: 5 }, ["email"]),
+  one("admin createUser", "workspace_ids not numeric", { workspace_ids: ["x"] }, ["workspace_ids"]),
+  one("admin createUser", "workspace_ids as a string", { workspace_ids: "1" }, ["workspace_ids"]),
+  one("admin createUser", "system_admin as a string", { system_admin: "true" }, ["system_admin"]),
+  one("admin createUser", "a developer key chosen by the caller", { developer_key: "mine" }, ["developer_key"]),
 
   // admin: feature flags (path parameters and body)
   { route: "admin setFeatureFlag", name: "empty body", body: () => ({}), fields: ["enabled"] },

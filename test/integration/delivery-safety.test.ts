@@ -1,23 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { callsOf, sendEvent, sendEvents, waitForCall } from "../support/calls.js";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
-let receiver: Receiver;
-beforeAll(async () => {
-  receiver = await Receiver.start();
-});
-afterAll(async () => {
-  await receiver.close();
-});
+const receiver = Receiver.forThisFile();
 
 const receiverPort = () => Number(new URL(receiver.url()).port);
-
-async function callsOf(h: Harness, eventUuid: string) {
-  return (await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: [eventUuid], include_attempts: true })).body.calls as Array<
-    Record<string, any>
-  >;
-}
 
 describe("SSRF guard (ALLOW_PRIVATE_TARGETS=false, the production default)", () => {
   let h: Harness;
@@ -142,16 +131,8 @@ describe("SSRF guard (ALLOW_PRIVATE_TARGETS=false, the production default)", () 
     const webhook = await h.api.db.webhook.create({
       data: { workspaceId: workspace.id, name: "rebinding", location: sneaky, allEvents: true },
     });
-    await h
-      .post(`${EVENTS}/createEvent`, { event_uuid: "ssrf-dns", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" })
-      .expect(202);
-    const [call] = await waitFor(
-      async () => {
-        const calls = await callsOf(h, "ssrf-dns");
-        return calls[0]?.status === "FAILURE" && calls;
-      },
-      { what: "refused call" },
-    );
+    await sendEvent(h, workspace.id, "ssrf-dns");
+    const [call] = await waitForCall(h, "ssrf-dns", "FAILURE");
     expect(call).toMatchObject({ webhook_id: webhook.id, attempts: 1 });
     expect(call!.attempt_history).toHaveLength(1);
     expect(call!.response).toMatchObject({ status_code: 0, error: expect.stringMatching(/refused to connect to 127\.0\.0\.1/) });
@@ -177,38 +158,28 @@ describe("auto-disable of a webhook whose calls keep failing", () => {
     const workspace = await h.createWorkspace();
     let healthy = false;
     receiver.on("/dying", () => ({ status: healthy ? 200 : 500 }));
-    const dying = await h.post(`${EVENTS}/createWebhook`, {
+    const dying = await h.createWebhook({
       name: "dying",
       location: receiver.url("/dying"),
       event_types: ["CREATE"],
       workspace_id: workspace.id,
     });
-    await h
-      .post(`${EVENTS}/createWebhook`, {
-        name: "ops",
-        location: receiver.url("/ops"),
-        event_types: ["UPDATE"],
-        resource_types: ["WEBHOOK"],
-        workspace_id: workspace.id,
-      })
-      .expect(200);
+    await h.createWebhook({
+      name: "ops",
+      location: receiver.url("/ops"),
+      event_types: ["UPDATE"],
+      resource_types: ["WEBHOOK"],
+      workspace_id: workspace.id,
+    });
 
-    await h
-      .post(`${EVENTS}/createEvent`, { event_uuid: "doomed", event_type: "CREATE", workspace_id: workspace.id, resource_type: "BUILD" })
-      .expect(202);
-    const [call] = await waitFor(
-      async () => {
-        const calls = await callsOf(h, "doomed");
-        return calls[0]?.status === "FAILURE" && calls;
-      },
-      { what: "call to end" },
-    );
+    await sendEvent(h, workspace.id, "doomed");
+    const [call] = await waitForCall(h, "doomed", "FAILURE");
     // Three failures disable it; the next attempt finds it disabled and stops there.
     expect(receiver.received("/dying")).toHaveLength(3);
     expect(call!.attempts).toBe(4);
     expect(call!.response.error).toMatch(/webhook is disabled/);
 
-    const found = await h.post(`${EVENTS}/findWebhook`, { ids: [dying.body.id] });
+    const found = await h.post(`${EVENTS}/findWebhook`, { ids: [dying.id] });
     expect(found.body.webhooks[0]).toMatchObject({
       status: "DISABLED",
       disabled_reason: expect.stringMatching(/3 failed attempts in a row/),
@@ -217,37 +188,23 @@ describe("auto-disable of a webhook whose calls keep failing", () => {
       what: "UPDATE WEBHOOK event",
     });
     expect(announcement!.json).toMatchObject({ event_type: "UPDATE", resource_type: "WEBHOOK" });
-    expect(announcement!.json.original_entity.webhook).toMatchObject({ id: dying.body.id, status: "ACTIVE" });
-    expect(announcement!.json.new_entity.webhook).toMatchObject({ id: dying.body.id, status: "DISABLED", mutual_secret: "" });
+    expect(announcement!.json.original_entity.webhook).toMatchObject({ id: dying.id, status: "ACTIVE" });
+    expect(announcement!.json.new_entity.webhook).toMatchObject({ id: dying.id, status: "DISABLED", mutual_secret: "" });
     await waitFor(() => h.logs.some((line) => line.includes("webhook disabled after failing continuously")), { what: "log line" });
 
     // Disabled: new events do not reach it.
-    await h
-      .post(`${EVENTS}/createEvent`, {
-        event_uuid: "while-disabled",
-        event_type: "CREATE",
-        workspace_id: workspace.id,
-        resource_type: "BUILD",
-      })
-      .expect(202);
+    await sendEvent(h, workspace.id, "while-disabled");
     await waitFor(async () => (await h.api.db.event.findFirstOrThrow({ where: { uuid: "while-disabled" } })).fannedOutAt !== null, {
       what: "fan-out",
     });
     expect(await callsOf(h, "while-disabled")).toHaveLength(0);
 
     healthy = true;
-    const enabled = await h.post(`${EVENTS}/updateWebhook`, { id: dying.body.id, status: "ACTIVE" });
+    const enabled = await h.post(`${EVENTS}/updateWebhook`, { id: dying.id, status: "ACTIVE" });
     expect(enabled.body).toMatchObject({ status: "ACTIVE" });
     expect(enabled.body.disabled_reason).toBeUndefined();
-    await h
-      .post(`${EVENTS}/createEvent`, {
-        event_uuid: "after-enable",
-        event_type: "CREATE",
-        workspace_id: workspace.id,
-        resource_type: "BUILD",
-      })
-      .expect(202);
-    await waitFor(async () => (await callsOf(h, "after-enable"))[0]?.status === "SUCCESS", { what: "delivery after re-enabling" });
+    await sendEvent(h, workspace.id, "after-enable");
+    await waitForCall(h, "after-enable", "SUCCESS");
   });
 });
 
@@ -273,32 +230,14 @@ describe("slow-endpoint isolation", () => {
     const workspace = await h.createWorkspace();
     receiver.on("/hang", () => ({ hang: true }));
     // Created first, so its call heads every fan-out batch: without the cap it would take every slot.
-    await h
-      .post(`${EVENTS}/createWebhook`, { name: "hanging", location: receiver.url("/hang"), all_events: true, workspace_id: workspace.id })
-      .expect(200);
+    await h.createWebhook({ name: "hanging", location: receiver.url("/hang"), all_events: true, workspace_id: workspace.id });
     const healthyPaths = ["/fine-1", "/fine-2", "/fine-3"];
     for (const path of healthyPaths) {
-      await h
-        .post(`${EVENTS}/createWebhook`, {
-          name: path.slice(1),
-          location: receiver.url(path),
-          all_events: true,
-          workspace_id: workspace.id,
-        })
-        .expect(200);
+      await h.createWebhook({ name: path.slice(1), location: receiver.url(path), all_events: true, workspace_id: workspace.id });
     }
     const events = 20;
     const started = Date.now();
-    for (let index = 0; index < events; index++) {
-      await h
-        .post(`${EVENTS}/createEvent`, {
-          event_uuid: `isolation-${index}`,
-          event_type: "CREATE",
-          workspace_id: workspace.id,
-          resource_type: "BUILD",
-        })
-        .expect(202);
-    }
+    await sendEvents(h, workspace.id, "isolation", events);
     await waitFor(() => healthyPaths.every((path) => receiver.received(path).length === events), {
       timeoutMs: 30_000,
       what: "healthy deliveries",

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { EventInput } from "@modelhooks/contracts";
+import { callsOf as callsOfEvent, waitForCall } from "../support/calls.js";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitForIdle } from "../support/pipeline-idle.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 let h: Harness;
 let receiver: Receiver;
@@ -41,11 +43,7 @@ function event(overrides: Record<string, unknown> = {}) {
   };
 }
 
-async function callsOf(eventUuid: string, includeAttempts = false) {
-  const response = await h.post(`${EVENTS}/findWebhookCall`, { event_uuids: [eventUuid], include_attempts: includeAttempts });
-  expect(response.status).toBe(200);
-  return response.body.calls as Array<Record<string, any>>;
-}
+const callsOf = (eventUuid: string) => callsOfEvent(h, eventUuid);
 
 describe("triggerTest", () => {
   it("delivers a signed test event now and answers the receiver's own status and body", async () => {
@@ -121,8 +119,8 @@ describe("createEvent → fan-out → delivery", () => {
       { what: "three successful calls" },
     );
     expect(calls.map((call) => call.webhook_id).sort()).toEqual([ids.create, ids.all, ids.versions].sort());
-    // Give a wrongly matched or duplicated delivery time to show up before asserting it did not.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every job done and every call final: a wrongly matched or duplicated delivery would have arrived.
+    await waitForIdle(h);
     for (const name of ["promote", "builds", "disabled", "other"]) expect(receiver.received(path(name))).toHaveLength(0);
     for (const name of ["create", "all", "versions"]) expect(receiver.received(path(name))).toHaveLength(1);
     expect(await h.api.db.webhookCall.count({ where: { event: { uuid: sent.event_uuid } } })).toBe(3);
@@ -187,13 +185,7 @@ describe("createEvent → fan-out → delivery", () => {
     });
     const sent = event({ event_type: "UPDATE" });
     await h.post(`${EVENTS}/createEvent`, sent);
-    const [call] = await waitFor(
-      async () => {
-        const found = await callsOf(sent.event_uuid, true);
-        return found[0]?.status === "SUCCESS" && found;
-      },
-      { what: "flaky call to succeed" },
-    );
+    const [call] = await waitForCall(h, sent.event_uuid, "SUCCESS");
     expect(call).toMatchObject({ webhook_id: id, status: "SUCCESS", attempts: 3, response: { status_code: 200, body: "ok" } });
     expect(call!.attempt_history.map((attempt: { status_code: number }) => attempt.status_code)).toEqual([500, 500, 200]);
     const received = receiver.received("/flaky");
@@ -210,13 +202,7 @@ describe("createEvent → fan-out → delivery", () => {
     await createWebhook({ name: "broken", location: receiver.url("/broken"), event_types: ["DELETE"] });
     const sent = event({ event_type: "DELETE" });
     await h.post(`${EVENTS}/createEvent`, sent);
-    const [failed] = await waitFor(
-      async () => {
-        const found = await callsOf(sent.event_uuid, true);
-        return found[0]?.status === "FAILURE" && found;
-      },
-      { what: "call to fail for good" },
-    );
+    const [failed] = await waitForCall(h, sent.event_uuid, "FAILURE");
     expect(failed!.attempts).toBe(h.config.DELIVERY_MAX_ATTEMPTS);
     expect(failed!.attempt_history).toHaveLength(h.config.DELIVERY_MAX_ATTEMPTS);
     expect(failed!.response).toMatchObject({ status_code: 503, body: "down for maintenance" });
@@ -239,7 +225,7 @@ describe("createEvent → fan-out → delivery", () => {
     await createWebhook({ name: "throttled", location: receiver.url("/throttled"), event_types: ["READ"] });
     const sent = event({ event_type: "READ" });
     await h.post(`${EVENTS}/createEvent`, sent);
-    await waitFor(async () => (await callsOf(sent.event_uuid))[0]?.status === "SUCCESS", { what: "throttled call to succeed" });
+    await waitForCall(h, sent.event_uuid, "SUCCESS");
     const [first, second] = receiver.received("/throttled");
     // Retry-After: 1 s, capped by DELIVERY_BACKOFF_MAX_MS (1 s in tests) instead of the 100 ms schedule.
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(900);
@@ -250,7 +236,7 @@ describe("createEvent → fan-out → delivery", () => {
     await createWebhook({ name: "moved", location: receiver.url("/moved"), event_types: ["READ"], resource_types: ["BUILD"] });
     const sent = event({ event_type: "READ", resource_type: "BUILD" });
     await h.post(`${EVENTS}/createEvent`, sent);
-    await waitFor(async () => (await callsOf(sent.event_uuid))[0]?.status === "FAILURE", { what: "redirected call to fail" });
+    await waitForCall(h, sent.event_uuid, "FAILURE");
     expect(receiver.received("/moved-target")).toHaveLength(0);
   });
 });
@@ -262,7 +248,7 @@ describe("publishEvent (platform services writing to the events queue)", () => {
     const sent: EventInput = { ...event(), event_type: "REQUEST_SCAN", resource_type: "BUILD" };
     await publishEvent(h.api.queues, sent);
     await publishEvent(h.api.queues, sent);
-    await waitFor(async () => (await callsOf(sent.event_uuid))[0]?.status === "SUCCESS", { what: "published event delivered" });
+    await waitForCall(h, sent.event_uuid, "SUCCESS");
     expect(await h.api.db.event.count({ where: { uuid: sent.event_uuid } })).toBe(1);
     expect(receiver.received("/published")).toHaveLength(1);
     await expect(publishEvent(h.api.queues, { ...sent, event_type: "NOPE" as "CREATE" })).rejects.toThrow(/event_type/);

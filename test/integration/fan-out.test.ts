@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { jobIds } from "@modelhooks/queues";
 import { fanOutEvent } from "@modelhooks/webhooks";
 import { createHarness, type Harness } from "../support/harness.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // fanOutEvent on the real PostgreSQL and Redis, without a worker: the jobs stay where it puts them.
 

@@ -4,7 +4,7 @@ import { fullSnapshot } from "../support/db-snapshot.js";
 import { ADMIN, createHarness, type Harness } from "../support/harness.js";
 import { createRouteFixture, ROUTE_INPUTS, sendAs, tableRoutes, type RouteFixture } from "../support/route-inputs.js";
 
-// SPEC §3: bad input of any kind answers 4xx and writes nothing; no answer is ever a 5xx.
+// Bad input of any kind answers 4xx and writes nothing; no answer is ever a 5xx.
 // Property-based: random JSON, random bytes and mutations of each write route's valid body (and
 // of its path parameters) thrown at every write route of the route table, as the system admin so
 // that authorization is not what stops them. After a 4xx, every table (rows, latest updated_at,

@@ -4,7 +4,7 @@ import { Prisma } from "@modelhooks/db";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { databaseUrl } from "../support/test-database.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // Every instant is a timestamptz and every session of ours runs in UTC, so what the database
 // writes with now(), what the service writes from JavaScript and what any other client reads

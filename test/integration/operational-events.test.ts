@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ADMIN, createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // A call that ends FAILURE is announced (UPDATE WEBHOOK_CALL, through the outbox) so admins can
 // route failures to their own tools, and the workspace's admins are told, at most once per

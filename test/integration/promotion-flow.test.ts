@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { createHarness, type Caller, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
+import { waitForIdle } from "../support/pipeline-idle.js";
 import { REGISTRY, registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 let h: Harness;
 let receiver: Receiver;
@@ -29,6 +30,18 @@ async function team() {
 /** A deployment pipeline that takes PROMOTE and answers 200 (without it, a promotion fails at once). */
 const subscribePipeline = (workspaceId: number) =>
   steps.createWebhook(workspaceId, { name: "pipeline", location: receiver.url(`/pipeline-${workspaceId}`), event_types: ["PROMOTE"] });
+
+/** A team whose version `name` v1 has its promotion to PRODUCTION approved: IN_PROGRESS, waiting for the pipeline. */
+async function promotionInProgress(name: string) {
+  const { workspace, author, approver } = await team();
+  await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
+  await subscribePipeline(workspace.id);
+  const model = await steps.createModel(workspace.name, name, author);
+  const version = await steps.createVersion(model.id, "v1", author);
+  const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
+  await steps.ok(steps.approve(requested.transition.id, approver));
+  return { workspace, author, approver, model, version };
+}
 
 describe("promotion to Production", () => {
   it("approval emits PROMOTE; the pipeline's call-back marks it COMPLETE with the forwarding address", async () => {
@@ -114,13 +127,7 @@ describe("promotion to Production", () => {
   });
 
   it("a FAILED call-back needs a message and shows it; a JSON object is stored as its text", async () => {
-    const { workspace, author, approver } = await team();
-    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
-    await subscribePipeline(workspace.id);
-    const model = await steps.createModel(workspace.name, "fraud", author);
-    const version = await steps.createVersion(model.id, "v7", author);
-    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
-    await steps.ok(steps.approve(requested.transition.id, approver));
+    const { author, model, version } = await promotionInProgress("fraud");
     const patch = (body: object) => steps.patchVersion(model.id, version.id, body);
     const missing = await patch({ promotion_status: "FAILED" });
     expect(missing.status).toBe(400);
@@ -145,13 +152,7 @@ describe("promotion to Production", () => {
   });
 
   it("only a system admin speaks for the pipeline: a member's call-back is 403 and changes nothing", async () => {
-    const { workspace, author, approver } = await team();
-    await steps.setFlag(workspace.id, "PROMOTION_EVENTS", true);
-    await subscribePipeline(workspace.id);
-    const model = await steps.createModel(workspace.name, "gated", author);
-    const version = await steps.createVersion(model.id, "v1", author);
-    const requested = await steps.requestTransition(version.id, "PRODUCTION", author);
-    await steps.ok(steps.approve(requested.transition.id, approver));
+    const { author, approver, model, version } = await promotionInProgress("gated");
     for (const body of [
       { promotion_status: "COMPLETE", redirect_metadata: '{"url":"https://evil.example.com"}' },
       { redirect_metadata: '{"url":"https://evil.example.com"}' },
@@ -178,8 +179,8 @@ describe("promotion to Production", () => {
     await steps.ok(steps.approve(requested.transition.id, approver));
     expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "PRODUCTION", promotion_status: "NONE" });
     // CREATE model, CREATE version, UPDATE version (the stage): then nothing else.
-    await waitFor(() => receiver.received(path).length >= 3, { what: "registry CRUD events" });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every event the approval recorded is fanned out and delivered: a PROMOTE would be among them.
+    await waitForIdle(h);
     const types = receiver.received(path).map((request) => `${request.json.event_type} ${request.json.resource_type}`);
     expect(types.sort()).toEqual(["CREATE MODEL_VERSION", "CREATE REGISTERED_MODEL", "UPDATE MODEL_VERSION"]);
     expect(await h.api.db.event.count({ where: { workspaceId: workspace.id, eventType: "PROMOTE" } })).toBe(0);

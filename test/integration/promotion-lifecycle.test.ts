@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ADMIN, createHarness, type Caller, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // Every promotion ends in a state a person sees, and the transition's author and approver are
 // told (docs/lifecycles.md): no subscriber, every PROMOTE call failed, no call-back in time,
@@ -44,17 +44,7 @@ async function promotionSetUp(pipeline?: { path: string }) {
   return { workspace, author, approver, bystander, model, version, approve };
 }
 
-const kinds = async (caller: Caller) => (await steps.notifications(caller)).map((notification) => notification.kind);
-
-async function versionWhen(versionId: number, caller: Caller, status: string, what: string) {
-  return waitFor(
-    async () => {
-      const version = await steps.getVersion(versionId, caller);
-      return version.promotion_status === status && version;
-    },
-    { what },
-  );
-}
+const kinds = (caller: Caller) => steps.notificationKinds(caller);
 
 describe("promotion lifecycle", () => {
   it("fails at approval when no deployment pipeline is subscribed, and tells the author and the approver only", async () => {
@@ -82,7 +72,7 @@ describe("promotion lifecycle", () => {
     receiver.on(path, () => ({ status: pipelineUp ? 200 : 500 }));
     const { author, approver, bystander, model, version, approve } = await promotionSetUp({ path });
     await approve();
-    const failed = await versionWhen(version.id, author, "FAILED", "the promotion to fail");
+    const failed = await steps.versionWhen(version.id, author, "FAILED", "the promotion to fail");
     expect(failed.promotion_message).toBe('the deployment pipeline (webhook "pipeline") answered 500 3 times');
     expect(receiver.received(path)).toHaveLength(3);
     expect(await kinds(author)).toEqual(["PROMOTION_FAILED"]);
@@ -124,7 +114,7 @@ describe("promotion lifecycle", () => {
     const { author, approver, model, version, approve } = await promotionSetUp({ path });
     await approve();
     await waitFor(() => receiver.received(path).length === 1, { what: "PROMOTE delivered" });
-    const failed = await versionWhen(version.id, author, "FAILED", "the call-back deadline");
+    const failed = await steps.versionWhen(version.id, author, "FAILED", "the call-back deadline");
     expect(failed.promotion_message).toBe("no call-back from the deployment pipeline within 2.5 seconds of delivering the promotion");
     expect(await kinds(approver)).toEqual(["PROMOTION_FAILED"]);
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { SIMULATE_BUILD_FAILURE_LABEL } from "@modelhooks/registry";
-import { createHarness, type Harness } from "../support/harness.js";
+import { ADMIN, createHarness, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
+import { waitForIdle } from "../support/pipeline-idle.js";
 import { DEPLOYMENT, registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 const BUILD_DURATION_MS = 600;
 let h: Harness;
@@ -37,12 +38,12 @@ describe("security scan: build, then notify", () => {
     const { workspace, author, approver, path, model, version } = await scanSetup();
     const requested = await steps.requestScan(version.id, author);
     expect(requested).toEqual({ build_id: expect.any(Number), scan_status: "building" });
-    await new Promise((resolve) => setTimeout(resolve, BUILD_DURATION_MS / 3));
-    expect(receiver.received(path)).toHaveLength(0); // still building: nothing may go out yet
 
     const [delivery] = await waitFor(() => receiver.received(path).length > 0 && receiver.received(path), { what: "REQUEST_SCAN" });
     const build = await h.api.db.build.findUniqueOrThrow({ where: { id: requested.build_id } });
     expect(build.status).toBe("READY");
+    // Nothing went out while it was building: the first request arrived after the build finished.
+    expect(delivery!.receivedAt).toBeGreaterThanOrEqual(build.finishedAt!.getTime());
     const event = delivery!.json;
     expect(event).toMatchObject({ event_type: "REQUEST_SCAN", resource_type: "BUILD", workspace_id: workspace.id });
     expect(new Date(event.timestamp).getTime()).toBeGreaterThanOrEqual(build.finishedAt!.getTime());
@@ -82,8 +83,8 @@ describe("security scan: build, then notify", () => {
     await steps.ok(
       h.request
         .put(`/api/v1/admin/workspaces/${workspace.id}/settings`)
-        .set("grpc-metadata-email", "admin@modelhooks.test")
-        .set("grpc-metadata-developer_key", "test-admin-developer-key")
+        .set("grpc-metadata-email", ADMIN.email)
+        .set("grpc-metadata-developer_key", ADMIN.key)
         .send({ require_safe_scan: true }),
     );
     const transition = await steps.requestTransition(version.id, "PRODUCTION", author);
@@ -143,7 +144,7 @@ describe("security scan: build, then notify", () => {
       { what: "scan error" },
     );
     expect(scan.message).toMatch(/build failed: simulated build failure/);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForIdle(h);
     expect(receiver.received(path)).toHaveLength(0);
     expect(
       await h.api.db.event.count({
@@ -160,8 +161,7 @@ describe("security scan: build, then notify", () => {
     const { author, path, version } = await scanSetup();
     const [first, second] = await Promise.all([steps.requestScan(version.id, author), steps.requestScan(version.id, author)]);
     expect(first.build_id).toBe(second.build_id);
-    await waitFor(() => receiver.received(path).length === 1, { what: "REQUEST_SCAN" });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForIdle(h);
     expect(receiver.received(path)).toHaveLength(1);
     expect(await h.api.db.build.count({ where: { modelVersionId: version.id } })).toBe(1);
   });
@@ -169,10 +169,8 @@ describe("security scan: build, then notify", () => {
   it("with SCAN_EVENTS off the build still happens but no REQUEST_SCAN is ever delivered", async () => {
     const { author, path, version } = await scanSetup({ scanEvents: false });
     const { build_id } = await steps.requestScan(version.id, author);
-    await waitFor(async () => (await h.api.db.build.findUniqueOrThrow({ where: { id: build_id } })).status === "READY", {
-      what: "build ready",
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForIdle(h);
+    expect((await h.api.db.build.findUniqueOrThrow({ where: { id: build_id } })).status).toBe("READY");
     expect(receiver.received(path)).toHaveLength(0);
     expect(await steps.getScan(build_id, author)).toMatchObject({ scan_status: "unscanned" });
   });

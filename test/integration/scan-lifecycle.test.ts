@@ -3,7 +3,7 @@ import { SIMULATE_BUILD_FAILURE_LABEL } from "@modelhooks/registry";
 import { createHarness, type Caller, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { DEPLOYMENT, REGISTRY, registrySteps } from "../support/registry-steps.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // Every scan ends in a state a person sees (docs/lifecycles.md), and whoever asked for it is
 // told: a failed build, no scanner subscribed, every REQUEST_SCAN call failed, no result in
@@ -40,17 +40,7 @@ async function scanSetUp(options: { scanner?: string; labels?: string[] } = {}) 
   return { workspace, requester, colleague, model, version };
 }
 
-const kinds = async (caller: Caller) => (await steps.notifications(caller)).map((notification) => notification.kind);
-
-async function scanWhen(buildId: number, caller: Caller, status: string, what: string) {
-  return waitFor(
-    async () => {
-      const scan = await steps.getScan(buildId, caller);
-      return scan.scan_status === status && scan;
-    },
-    { what },
-  );
-}
+const kinds = (caller: Caller) => steps.notificationKinds(caller);
 
 describe("scan lifecycle", () => {
   it("a failed build ends the scan in error with the builder's reason; a new request rebuilds it", async () => {
@@ -58,7 +48,7 @@ describe("scan lifecycle", () => {
     const { workspace, requester, colleague, model, version } = await scanSetUp({ scanner: path, labels: [SIMULATE_BUILD_FAILURE_LABEL] });
     const { build_id, scan_status } = await steps.requestScan(version.id, requester);
     expect(scan_status).toBe("building");
-    const failed = await scanWhen(build_id, requester, "error", "the failed build");
+    const failed = await steps.scanWhen(build_id, requester, "error", "the failed build");
     expect(failed.message).toMatch(/^build failed: simulated build failure/);
     expect(await kinds(requester)).toEqual(["SCAN_ERROR"]);
     expect(await kinds(colleague)).toEqual([]);
@@ -76,7 +66,7 @@ describe("scan lifecycle", () => {
   it("ends in error when no scanner is subscribed", async () => {
     const { workspace, requester, version } = await scanSetUp();
     const { build_id } = await steps.requestScan(version.id, requester);
-    const failed = await scanWhen(build_id, requester, "error", "the scan to fail");
+    const failed = await steps.scanWhen(build_id, requester, "error", "the scan to fail");
     expect(failed.message).toBe(
       `no security scanner is subscribed to scan requests in workspace ${workspace.name}: add a webhook for REQUEST_SCAN events, then request the scan again`,
     );
@@ -88,7 +78,7 @@ describe("scan lifecycle", () => {
     receiver.on(down, () => ({ status: 503 }));
     const first = await scanSetUp({ scanner: down });
     const { build_id } = await steps.requestScan(first.version.id, first.requester);
-    const failed = await scanWhen(build_id, first.requester, "error", "the calls to fail");
+    const failed = await steps.scanWhen(build_id, first.requester, "error", "the calls to fail");
     expect(failed.message).toBe('the security scanner (webhook "scanner") answered 503 3 times');
     expect(await kinds(first.requester)).toEqual(["SCAN_ERROR"]);
 
@@ -96,7 +86,7 @@ describe("scan lifecycle", () => {
     const second = await scanSetUp({ scanner: silent });
     const requested = await steps.requestScan(second.version.id, second.requester);
     await waitFor(() => receiver.received(silent).length === 1, { what: "REQUEST_SCAN delivered" });
-    const timedOut = await scanWhen(requested.build_id, second.requester, "error", "the result deadline");
+    const timedOut = await steps.scanWhen(requested.build_id, second.requester, "error", "the result deadline");
     expect(timedOut.message).toBe("no result from the security scanner within 6 seconds");
     const [told] = await steps.notifications(second.requester);
     expect(told).toMatchObject({ kind: "SCAN_ERROR", title: "Scan of fraud v2 (build " + requested.build_id + ") did not finish" });
@@ -108,7 +98,7 @@ describe("scan lifecycle", () => {
     const path = `/scanner-ok-${Date.now()}`;
     const { workspace, requester, colleague, version } = await scanSetUp({ scanner: path });
     const { build_id } = await steps.requestScan(version.id, requester);
-    await scanWhen(build_id, requester, "scanning", "REQUEST_SCAN out");
+    await steps.scanWhen(build_id, requester, "scanning", "REQUEST_SCAN out");
     expect((await steps.putScanResult(workspace.name, build_id, "unsafe")).status).toBe(200);
     const [told] = await steps.notifications(requester);
     expect(told).toMatchObject({ kind: "SCAN_UNSAFE", link: { model_version_id: version.id, build_id } });

@@ -6,7 +6,7 @@ import { Agent, request } from "undici";
 import { SignInThrottle, SignInThrottledError } from "@modelhooks/identity";
 import { tableSnapshot } from "../support/db-snapshot.js";
 import { ADMIN, createHarness, EVENTS, type Caller, type Harness } from "../support/harness.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // Failed sign-ins are throttled per client address and per email (docs/security.md). The client
 // address is the socket's peer, so each request here leaves from a chosen loopback address

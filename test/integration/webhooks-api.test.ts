@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createHarness, EVENTS, type Harness } from "../support/harness.js";
+import { sendEvent } from "../support/calls.js";
+import { ADMIN, createHarness, EVENTS, type Harness } from "../support/harness.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -22,8 +23,8 @@ describe("createWebhook, as Verta's clients send it", () => {
     };
     const first = await h.request
       .post(`${EVENTS}/createWebhook`)
-      .set("grpc-metadata-developer_key", "test-admin-developer-key")
-      .set("grpc-metadata-email", "admin@modelhooks.test")
+      .set("grpc-metadata-developer_key", ADMIN.key)
+      .set("grpc-metadata-email", ADMIN.email)
       .set("grpc-metadata-source", "PythonClient")
       .set("cache-control", "no-cache")
       .set("postman-token", "5c2a1f0e-0000-4000-8000-000000000000")
@@ -146,8 +147,8 @@ describe("updateWebhook / deleteWebhook", () => {
     expect((await h.api.db.webhook.findUniqueOrThrow({ where: { id } })).eventTypes).toEqual(["PROMOTE", "DELETE"]);
     const deleted = await h.request
       .delete(`${EVENTS}/deleteWebhook`)
-      .set("grpc-metadata-email", "admin@modelhooks.test")
-      .set("grpc-metadata-developer_key", "test-admin-developer-key")
+      .set("grpc-metadata-email", ADMIN.email)
+      .set("grpc-metadata-developer_key", ADMIN.key)
       .send({ ids: [id] });
     expect(deleted.status).toBe(200);
     expect(await h.api.db.webhook.count({ where: { id } })).toBe(0);
@@ -232,17 +233,8 @@ describe("protocol edges", () => {
 describe("metrics", () => {
   it("exposes calls by outcome, queue depths and events emitted for Prometheus", async () => {
     const workspace = await h.createWorkspace();
-    await h
-      .post(`${EVENTS}/createWebhook`, { name: "metrics", location: "https://example.com/m", all_events: true, workspace_id: workspace.id })
-      .expect(200);
-    await h
-      .post(`${EVENTS}/createEvent`, {
-        event_uuid: "metrics-event",
-        event_type: "CREATE",
-        workspace_id: workspace.id,
-        resource_type: "BUILD",
-      })
-      .expect(202);
+    await h.createWebhook({ name: "metrics", location: "https://example.com/m", all_events: true, workspace_id: workspace.id });
+    await sendEvent(h, workspace.id, "metrics-event");
     // No worker here: record a finished call as the worker would have.
     const event = await h.api.db.event.findFirstOrThrow({ where: { uuid: "metrics-event" } });
     const webhook = await h.api.db.webhook.findFirstOrThrow({ where: { name: "metrics", workspaceId: workspace.id } });

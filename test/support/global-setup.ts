@@ -1,16 +1,30 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
-// Runs outside jest's module system (no TypeScript packages, no path mapping): it names the
-// run, and migrates the run's template database with the real `npm run migrate` script.
-// Test files clone the template (test-database.ts); the teardown drops every mh_test_<run>_*.
+/**
+ * The servers the tests use unless TEST_DATABASE_URL (the maintenance database of the PostgreSQL
+ * server) or TEST_REDIS_URL say otherwise. Their only home: the resolved values are handed on to
+ * every test worker and to the teardown through the environment (test/support/test-servers.ts).
+ */
+const SERVER_DEFAULTS = {
+  TEST_DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/postgres",
+  TEST_REDIS_URL: "redis://127.0.0.1:6379",
+};
+
+// Runs outside jest's module system (no TypeScript packages, no path mapping, so none of
+// test/support or scripts/lib): it names the run, and migrates the run's template database with
+// the real `npm run migrate`. Test files clone the template (test-database.ts); the teardown drops
+// every mh_test_<run>_*.
 export default async function globalSetup(): Promise<void> {
+  for (const [name, value] of Object.entries(SERVER_DEFAULTS)) process.env[name] ||= value;
   const run = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   const template = `mh_test_${run}_template`;
   process.env.MODELHOOKS_TEST_RUN_ID = run;
   process.env.MODELHOOKS_TEST_TEMPLATE_DB = template;
-  execFileSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts"], {
-    env: { ...process.env, NODE_OPTIONS: "", DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${template}`, LOG_LEVEL: "warn" },
+  const templateUrl = new URL(process.env.TEST_DATABASE_URL as string);
+  templateUrl.pathname = `/${template}`;
+  execFileSync("npm", ["run", "migrate", "--silent"], {
+    env: { ...process.env, NODE_OPTIONS: "", DATABASE_URL: templateUrl.toString(), LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }

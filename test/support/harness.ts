@@ -9,15 +9,14 @@ import { createApiDeps, closeApiDeps, type ApiDeps } from "../../apps/api/src/ap
 import { createApp } from "../../apps/api/src/app.js";
 import { createWorkerDeps, closeWorkerDeps, type WorkerDeps } from "../../apps/worker/src/worker-deps.js";
 import { startWorkers, type RunningWorkers } from "../../apps/worker/src/workers.js";
+import { EVENTS_PATH, type Caller } from "../../scripts/lib/api-client.js";
+import { deleteRedisKeys, startProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { createTestDatabase, dropDatabase, runId } from "./test-database.js";
-import { deleteRedisKeys } from "../../scripts/lib/local-services.js";
+import { testRedisUrl } from "./test-servers.js";
 
-export const ADMIN = { email: "admin@modelhooks.test", key: "test-admin-developer-key" };
-
-export interface Caller {
-  email: string;
-  key: string;
-}
+export type { Caller };
+export const EVENTS = EVENTS_PATH;
+export const ADMIN: Caller = { email: "admin@modelhooks.test", key: "test-admin-developer-key" };
 
 let harnessCounter = 0;
 
@@ -25,7 +24,7 @@ let harnessCounter = 0;
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: "test",
-    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_URL: testRedisUrl(),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_DEVELOPER_KEY: ADMIN.key,
     ALLOW_PRIVATE_TARGETS: "true",
@@ -66,6 +65,8 @@ export interface Harness {
   post(path: string, body: unknown, caller?: Caller): supertest.Test;
   createWorkspace(name?: string): Promise<{ id: number; name: string }>;
   createUser(workspaceIds: number[], systemAdmin?: boolean): Promise<Caller & { id: number }>;
+  /** createWebhook as the admin, which must answer 200; resolves with the webhook. */
+  createWebhook(body: Record<string, unknown>): Promise<Record<string, any> & { id: number }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -122,6 +123,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       if (response.status !== 200) throw new Error(`createUser: ${response.status} ${JSON.stringify(response.body)}`);
       return { id: response.body.id as number, email, key: response.body.developer_key as string };
     },
+    async createWebhook(body) {
+      const response = await harness.post(`${EVENTS}/createWebhook`, body);
+      if (response.status !== 200) throw new Error(`createWebhook: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body as Record<string, any> & { id: number };
+    },
     async startWorker() {
       harness.worker = createWorkerDeps(config, logger.child({ service: "worker" }));
       harness.running = await startWorkers(harness.worker);
@@ -146,4 +152,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   return harness;
 }
 
-export const EVENTS = "/api/v1/uac-proxy/events";
+/** The real worker (apps/worker/src/main.ts) as a process of its own, on the harness's database and queue prefix. */
+export function startWorkerProcess(h: Harness, env: Record<string, string> = {}): ServiceProcess {
+  return startProcess(
+    "apps/worker/src/main.ts",
+    testEnv({ DATABASE_URL: h.config.DATABASE_URL, QUEUE_PREFIX: h.config.QUEUE_PREFIX, ...env }),
+    { label: "worker" },
+  );
+}

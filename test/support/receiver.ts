@@ -1,4 +1,5 @@
 import http from "node:http";
+import { afterAll, beforeAll } from "@jest/globals";
 import type { AddressInfo } from "node:net";
 
 export interface ReceivedRequest {
@@ -31,9 +32,21 @@ export class Receiver {
 
   static async start(): Promise<Receiver> {
     const receiver = new Receiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, "127.0.0.1", resolve));
-    receiver.port = (receiver.server.address() as AddressInfo).port;
+    await receiver.listen();
     return receiver;
+  }
+
+  /** For a test file's top level: listening before the file's first test, closed after its last. */
+  static forThisFile(): Receiver {
+    const receiver = new Receiver();
+    beforeAll(() => receiver.listen());
+    afterAll(() => receiver.close());
+    return receiver;
+  }
+
+  private async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   url(path = "/hook"): string {

@@ -1,4 +1,5 @@
 import { expect } from "@jest/globals";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 import { ADMIN, EVENTS, type Caller, type Harness } from "./harness.js";
 
 export const REGISTRY = "/api/v1/registry";
@@ -12,14 +13,55 @@ export function registrySteps(h: Harness) {
     if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
     return response.body;
   };
+  const getVersion = async (versionId: number, caller: Caller) =>
+    (
+      await ok(
+        h.request
+          .get(`${REGISTRY}/model_versions/${versionId}`)
+          .set("grpc-metadata-email", caller.email)
+          .set("grpc-metadata-developer_key", caller.key),
+      )
+    ).model_version;
+  const getScan = (buildId: number, caller: Caller) =>
+    ok(
+      h.request
+        .get(`${DEPLOYMENT}/builds/${buildId}/scan`)
+        .set("grpc-metadata-email", caller.email)
+        .set("grpc-metadata-developer_key", caller.key),
+    );
+  /** The caller's notifications (all of them, newest first). */
+  const notifications = async (caller: Caller) =>
+    (
+      await ok(
+        h.request
+          .get("/api/v1/notifications?page_limit=200")
+          .set("grpc-metadata-email", caller.email)
+          .set("grpc-metadata-developer_key", caller.key),
+      )
+    ).notifications as Array<{
+      id: number;
+      kind: string;
+      title: string;
+      body: string;
+      link: Record<string, number>;
+      read_at: string | null;
+    }>;
   return {
     ok,
+    getVersion,
+    getScan,
+    /** Waits until the version page shows `promotion_status`; resolves with the version. */
+    versionWhen: (versionId: number, caller: Caller, status: string, what: string) =>
+      shownWhen(() => getVersion(versionId, caller), "promotion_status", status, what),
+    /** Waits until the build's scan shows `scan_status`; resolves with the scan. */
+    scanWhen: (buildId: number, caller: Caller, status: string, what: string) =>
+      shownWhen(() => getScan(buildId, caller), "scan_status", status, what),
     setFlag: (workspaceId: number, flag: "PROMOTION_EVENTS" | "SCAN_EVENTS", enabled: boolean) =>
       ok(
         h.request
           .put(`/api/v1/admin/workspaces/${workspaceId}/feature-flags/${flag}`)
-          .set("grpc-metadata-email", "admin@modelhooks.test")
-          .set("grpc-metadata-developer_key", "test-admin-developer-key")
+          .set("grpc-metadata-email", ADMIN.email)
+          .set("grpc-metadata-developer_key", ADMIN.key)
           .send({ enabled }),
       ),
     createWebhook: (workspaceId: number, body: Record<string, unknown>) =>
@@ -29,15 +71,6 @@ export function registrySteps(h: Harness) {
         .registered_model,
     createVersion: async (modelId: number, version: string, caller: Caller, labels: string[] = []) =>
       (await ok(h.post(`${REGISTRY}/registered_models/${modelId}/model_versions`, { version, labels }, caller))).model_version,
-    getVersion: async (versionId: number, caller: Caller) =>
-      (
-        await ok(
-          h.request
-            .get(`${REGISTRY}/model_versions/${versionId}`)
-            .set("grpc-metadata-email", caller.email)
-            .set("grpc-metadata-developer_key", caller.key),
-        )
-      ).model_version,
     requestTransition: (versionId: number, desiredStage: string, caller: Caller) =>
       ok(
         h.post(
@@ -49,31 +82,10 @@ export function registrySteps(h: Harness) {
     approve: (transitionId: number, caller: Caller) =>
       h.post(`${STAGE}/approveTransition`, { transition_id: transitionId, comment: "lgtm" }, caller),
     requestScan: (versionId: number, caller: Caller) => ok(h.post(`${REGISTRY}/model_versions/${versionId}/scan`, {}, caller)),
-    getScan: (buildId: number, caller: Caller) =>
-      ok(
-        h.request
-          .get(`${DEPLOYMENT}/builds/${buildId}/scan`)
-          .set("grpc-metadata-email", caller.email)
-          .set("grpc-metadata-developer_key", caller.key),
-      ),
     retryPromotion: (versionId: number, caller: Caller) => h.post(`${REGISTRY}/model_versions/${versionId}/promotion/retry`, {}, caller),
-    /** The caller's notifications (all of them, newest first). */
-    notifications: async (caller: Caller) =>
-      (
-        await ok(
-          h.request
-            .get("/api/v1/notifications?page_limit=200")
-            .set("grpc-metadata-email", caller.email)
-            .set("grpc-metadata-developer_key", caller.key),
-        )
-      ).notifications as Array<{
-        id: number;
-        kind: string;
-        title: string;
-        body: string;
-        link: Record<string, number>;
-        read_at: string | null;
-      }>,
+    /** The kinds of the caller's notifications, newest first. */
+    notificationKinds: async (caller: Caller) => (await notifications(caller)).map((notification) => notification.kind),
+    notifications,
     /** PATCH a model version; the admin (the deployment pipeline's credentials) by default. */
     patchVersion: (modelId: number, versionId: number, body: object, caller: Caller = ADMIN) =>
       h.request
@@ -92,6 +104,17 @@ export function registrySteps(h: Harness) {
           scan_external_results: { url: `https://scanner.example.com/reports/${buildId}`, safety_status: safety },
         }),
   };
+}
+
+/** Polls what a page shows until its `field` reads `value`; resolves with what it showed. */
+function shownWhen(read: () => Promise<Record<string, any>>, field: string, value: string, what: string) {
+  return waitFor(
+    async () => {
+      const shown = await read();
+      return shown[field] === value && shown;
+    },
+    { what },
+  );
 }
 
 export function expectIsoAfter(later: string, earlier: Date) {

@@ -9,11 +9,17 @@ export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   port = 0;
 
-  constructor(private readonly targetPort: number) {}
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  /** In front of the server of a postgresql:// (or any) URL. */
+  static to(url: string, defaultPort: number): TcpProxy {
+    const parsed = new URL(url);
+    return new TcpProxy({ host: parsed.hostname, port: Number(parsed.port || defaultPort) });
+  }
 
   async start(): Promise<this> {
     this.server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, "127.0.0.1");
+      const upstream = net.connect(this.target.port, this.target.host);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on("close", () => this.sockets.delete(socket));

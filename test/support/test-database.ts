@@ -1,11 +1,13 @@
 import pg from "pg";
+import { databaseUrl as databaseUrlOn, dropDatabase as dropDatabaseOn } from "../../scripts/lib/local-services.js";
+import { testPostgresUrl } from "./test-servers.js";
 
 // Tests share one PostgreSQL server and one Redis; each run (and each test file) gets its own
 // database and key prefix, so runs never see each other's data.
-export const PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
+/** The URL of database `name` on the tests' server. */
 export function databaseUrl(name: string): string {
-  return `postgresql://postgres@127.0.0.1:5432/${name}`;
+  return databaseUrlOn(testPostgresUrl(), name);
 }
 
 export function runId(): string {
@@ -20,26 +22,21 @@ function templateDatabase(): string {
   return name;
 }
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 let counter = 0;
 
 /** A fresh, migrated database cloned from the run's template (fast: no migrations per file). */
 export async function createTestDatabase(): Promise<{ name: string; url: string }> {
-  const run = runId();
-  const name = `mh_test_${run}_${process.pid}_${++counter}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`));
+  const name = `mh_test_${runId()}_${process.pid}_${++counter}`;
+  const client = new pg.Client({ connectionString: testPostgresUrl() });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
+  } finally {
+    await client.end();
+  }
   return { name, url: databaseUrl(name) };
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+export function dropDatabase(name: string): Promise<void> {
+  return dropDatabaseOn(testPostgresUrl(), name);
 }

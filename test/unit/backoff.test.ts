@@ -4,7 +4,7 @@ import { JITTER, parseRetryAfter, retryDelayMs, type BackoffSettings } from "../
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-/** SPEC §4 defaults: DELIVERY_BACKOFF_BASE_MS=5s, DELIVERY_BACKOFF_MAX_MS=10h. */
+/** The documented defaults (README, configuration): DELIVERY_BACKOFF_BASE_MS=5s, DELIVERY_BACKOFF_MAX_MS=10h. */
 const DEFAULTS: BackoffSettings = { baseMs: 5 * SECOND, maxMs: 10 * HOUR };
 
 const low = () => 0;

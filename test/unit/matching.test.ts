@@ -14,7 +14,7 @@ const webhook = (overrides: Partial<MatchableWebhook> = {}): MatchableWebhook =>
 
 const event: MatchableEvent = { workspaceId: 1, eventType: "CREATE", resourceType: "MODEL_VERSION" };
 
-describe("webhookMatches (SPEC §4)", () => {
+describe("webhookMatches", () => {
   it("matches an active webhook of the same workspace that wants the event type, with no resource filter", () => {
     expect(webhookMatches(webhook(), event)).toBe(true);
   });

@@ -19,7 +19,7 @@ const envelope: DeliveryEnvelope = {
   test: false,
 };
 
-/** The official verifier, given base64(mutual_secret) as its secret (SPEC §4). */
+/** The official verifier, given base64(mutual_secret) as its secret (README, "Verifying signatures"). */
 const verifierFor = (secret: string) => new Webhook(Buffer.from(secret, "utf8").toString("base64"));
 
 describe("signPayload", () => {

@@ -2,10 +2,10 @@
 // against the service at MODELHOOKS_URL, or against one it starts itself when nothing answers
 // there, with a local receiver acting as the deployment pipeline and as the scanner.
 // Exit code 0 when everything happened as documented, 1 with the reason otherwise.
-import { ApiError, createApiClient } from "./demo/api-client.js";
-import { runDemo } from "./demo/demo-flow.js";
-import { launchService, probe, waitUntilReady, type DemoService } from "./demo/demo-service.js";
-import { freePort } from "./lib/local-services.js";
+import { ApiClient, ApiError } from "../lib/api-client.js";
+import { freePort, ServiceStartError } from "../lib/local-services.js";
+import { runDemo } from "./demo-flow.js";
+import { launchService, probe, stopStartedService, waitUntilReady, type DemoService } from "./demo-service.js";
 
 const WAIT_TIMEOUT_MS = 60_000;
 const DEFAULT_URL = "http://127.0.0.1:3000";
@@ -21,10 +21,9 @@ let stopping: Promise<void> | undefined;
 /** Stops the service if the demo started it; safe to call twice (the end, and Ctrl-C). */
 function stopService(): Promise<void> {
   stopping ??= (async () => {
-    const started = service?.started;
-    if (!started) return;
-    print(`\nstopping the service the demo started on port ${started.port}`);
-    await started.stop();
+    if (!service?.started) return;
+    print(`\nstopping the service the demo started on port ${service.started.port}`);
+    await stopStartedService(service);
   })();
   return stopping;
 }
@@ -80,7 +79,7 @@ let exitCode = 0;
 try {
   print("modelhooks demo: promotion to Production and security scan, end to end\n");
   const { baseUrl } = await connect();
-  const { summary } = await runDemo({ api: createApiClient(baseUrl), admin, timeoutMs: WAIT_TIMEOUT_MS, print });
+  const { summary } = await runDemo({ api: new ApiClient(baseUrl, admin), timeoutMs: WAIT_TIMEOUT_MS, print });
   print(`\n✓ demo complete: ${summary}`);
 } catch (error) {
   exitCode = 1;
@@ -89,7 +88,8 @@ try {
     print(
       `  the service refused the admin's credentials: set ADMIN_EMAIL / ADMIN_DEVELOPER_KEY (now ${admin.email}) to a system admin of that service`,
     );
-  if (service?.started) printServiceLog(service.started.output());
+  // A start-up failure's message already ends with the service's output.
+  if (service?.started && !(error instanceof ServiceStartError)) printServiceLog(service.started.process.output());
 } finally {
   await stopService();
 }

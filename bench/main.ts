@@ -7,7 +7,20 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createRedis, JobQueues } from "@modelhooks/queues";
-import { ApiClient, type Admin } from "./api-client.js";
+import { ApiClient, type Caller } from "../scripts/lib/api-client.js";
+import {
+  databaseUrl,
+  deleteRedisKeys,
+  dropDatabase,
+  migrateDatabase,
+  ROOT,
+  startApi,
+  startWorker,
+  stopProcess,
+  type RunningApi,
+  type RunningWorker,
+  type ServiceProcess,
+} from "../scripts/lib/local-services.js";
 import { runCensus, type CensusResult } from "./census.js";
 import { DbStats } from "./db-stats.js";
 import { scrapeAll } from "./memory.js";
@@ -24,9 +37,6 @@ import {
   type BenchContext,
   type PipelineResult,
 } from "./scenarios.js";
-import { databaseUrl, dropDatabase, freePort, migrateDatabase, ROOT } from "../scripts/lib/local-services.js";
-import { WORKER_NODE_FLAGS } from "../scripts/lib/node-flags.js";
-import { deleteBenchKeys, startService, stopService, waitUntil, type Service } from "./services.js";
 
 const options = parseOptions(process.argv.slice(2));
 const started = Date.now();
@@ -36,11 +46,12 @@ const queuePrefix = `mhbench-${runId}`;
 const censusPrefix = `mhbench-${runId}-census`;
 const resultsDir = path.join(ROOT, "bench/results");
 const profileDir = path.join(resultsDir, "profiles", runId);
-const admin: Admin = { email: "bench@modelhooks.local", key: `bench-${randomBytes(12).toString("hex")}` };
+const admin: Caller = { email: "bench@modelhooks.local", key: `bench-${randomBytes(12).toString("hex")}` };
 
+const STOP_GRACE_MS = 20_000;
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
 
-const services: Service[] = [];
+const services: ServiceProcess[] = [];
 let receiver: Receiver | undefined;
 let api: ApiClient | undefined;
 let queues: JobQueues | undefined;
@@ -49,7 +60,7 @@ let cleaned: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    await Promise.all(services.map((service) => stopService(service).catch(() => null)));
+    await Promise.all(services.map((service) => stopProcess(service, STOP_GRACE_MS).catch(() => null)));
     await receiver?.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);
     await queues?.close().catch(() => undefined);
@@ -57,7 +68,7 @@ function cleanup(): Promise<void> {
     queues?.connection.disconnect();
     await dropDatabase(options.postgresUrl, databaseName).catch((error: Error) => log(`could not drop ${databaseName}: ${error.message}`));
     for (const prefix of [queuePrefix, censusPrefix]) {
-      await deleteBenchKeys(options.redisUrl, prefix).catch((error: Error) =>
+      await deleteRedisKeys(options.redisUrl, `${prefix}:`).catch((error: Error) =>
         log(`could not delete the ${prefix}:* keys: ${error.message}`),
       );
     }
@@ -76,7 +87,7 @@ try {
   await main(options);
 } catch (error) {
   log(`failed: ${(error as Error).stack ?? String(error)}`);
-  for (const service of services) log(`last output of ${service.role}:\n${service.output().slice(-4000)}`);
+  for (const service of services) log(`last output of ${service.label}:\n${service.output().slice(-4000)}`);
   process.exitCode = 1;
 } finally {
   await cleanup();
@@ -87,18 +98,18 @@ async function main(options: BenchOptions): Promise<void> {
   log(`run ${runId}: database ${databaseName}, Redis prefix ${queuePrefix}, ${options.workers} worker(s), ${os.cpus().length} CPUs`);
   await migrateDatabase(dbUrl);
   receiver = await Receiver.start();
-  const { env, metricsUrls } = await startServices(options, dbUrl);
+  const { env, metricsUrls, api: client } = await startServices(options, dbUrl);
   dbStats = await DbStats.connect(dbUrl, databaseName);
   const idleMemory = await scrapeAll(metricsUrls);
 
   const ctx: BenchContext = {
     options,
     runId,
-    api: api as ApiClient,
+    api: client,
     receiver,
     queues: queues as JobQueues,
     watched: [
-      ...services.map((service) => ({ name: service.role, pid: service.pid })),
+      ...services.map((service) => ({ name: service.label, pid: service.pid })),
       { name: "receiver", pid: receiver.child.pid as number },
     ],
     dbStats,
@@ -116,10 +127,10 @@ async function main(options: BenchOptions): Promise<void> {
   if (options.scenarios.includes("backlog") && options.backlog > 0) backlog = await runBacklogScenario(ctx);
 
   const lifetimePeakRssMb: Record<string, number> = {};
-  for (const service of services) lifetimePeakRssMb[service.role] = await lifetimePeakMb(service.pid);
+  for (const service of services) lifetimePeakRssMb[service.label] = await lifetimePeakMb(service.pid);
   log("stopping the services");
   const measured = [...services];
-  await Promise.all(measured.map((service) => stopService(service)));
+  await Promise.all(measured.map((service) => stopProcess(service, STOP_GRACE_MS)));
   const profiles = options.profile ? await readProfiles(measured) : [];
 
   let census: CensusResult | undefined;
@@ -132,7 +143,6 @@ async function main(options: BenchOptions): Promise<void> {
       admin,
       receiver,
       runId,
-      redisUrl: options.redisUrl,
       services,
     });
   }
@@ -184,51 +194,40 @@ async function main(options: BenchOptions): Promise<void> {
 async function startServices(
   options: BenchOptions,
   dbUrl: string,
-): Promise<{ env: Record<string, string>; metricsUrls: Record<string, string> }> {
-  const port = await freePort();
+): Promise<{ env: Record<string, string>; metricsUrls: Record<string, string>; api: ApiClient }> {
   const env: Record<string, string> = {
     NODE_ENV: "development",
     LOG_LEVEL: "warn",
     DATABASE_URL: dbUrl,
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: queuePrefix,
-    PORT: String(port),
     ADMIN_EMAIL: admin.email,
     ADMIN_DEVELOPER_KEY: admin.key,
     ALLOW_PRIVATE_TARGETS: "true",
-    WORKER_METRICS_PORT: "0",
     ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     ...options.serviceEnv,
   };
   const nodeArgs = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   if (options.profile) await mkdir(profileDir, { recursive: true });
 
-  const metricsUrls: Record<string, string> = { api: `http://127.0.0.1:${port}/metrics` };
-  services.push(await startService("api", env, "api", nodeArgs));
-  for (let index = 1; index <= options.workers; index++) {
-    // Each worker serves its own /metrics, read for its heap figures (a scrape at the end of a phase).
-    const metricsPort = await freePort();
-    metricsUrls[`worker-${index}`] = `http://127.0.0.1:${metricsPort}/metrics`;
-    services.push(
-      await startService("worker", { ...env, WORKER_METRICS_PORT: String(metricsPort) }, `worker-${index}`, [
-        ...WORKER_NODE_FLAGS,
-        ...nodeArgs,
-      ]),
-    );
-  }
+  // Started side by side; each worker serves its own /metrics, read for its heap figures (a scrape at the end of a phase).
+  const starting = [
+    startApi(env, { nodeArgs }),
+    ...Array.from({ length: options.workers }, (_, index) => startWorker(env, { label: `worker-${index + 1}`, nodeArgs })),
+  ];
+  const started = await Promise.allSettled(starting);
+  for (const outcome of started) if (outcome.status === "fulfilled") services.push(outcome.value);
+  const failed = started.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+  const [apiProcess, ...workers] = (started as PromiseFulfilledResult<RunningApi | RunningWorker>[]).map((outcome) => outcome.value);
+  const apiUrl = (apiProcess as RunningApi).url;
+  const metricsUrls: Record<string, string> = { api: `${apiUrl}/metrics` };
+  for (const worker of workers as RunningWorker[]) metricsUrls[worker.label] = worker.metricsUrl;
 
-  const client = new ApiClient(`http://127.0.0.1:${port}`, admin, options.apiConcurrency);
-  api = client;
-  const jobQueues = new JobQueues(createRedis(options.redisUrl, "worker"), { prefix: queuePrefix, deliveryMaxAttempts: 8 });
-  queues = jobQueues;
-  const ready = await waitUntil(
-    async () => (await client.health()) && (await jobQueues.queues.deliveries.getWorkersCount()) >= options.workers,
-    60_000,
-    200,
-  );
-  if (!ready) throw new Error("the API or the workers did not become ready within 60 s");
-  log(`API on :${port} and ${options.workers} worker(s) ready`);
-  return { env, metricsUrls };
+  queues = new JobQueues(createRedis(options.redisUrl, "worker"), { prefix: queuePrefix, deliveryMaxAttempts: 8 });
+  log(`API on :${new URL(apiUrl).port} and ${options.workers} worker(s) ready`);
+  api = new ApiClient(apiUrl, admin, { timeoutMs: 60_000, pooledConnections: options.apiConcurrency });
+  return { env, metricsUrls, api };
 }
 
 async function writeResults(results: object): Promise<void> {
@@ -253,13 +252,13 @@ function codeVersion(): { commit: string; changedFiles: number } | undefined {
  * The main thread's profile of each service's node process: V8 names them
  * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main one (1 is tsx's loader thread).
  */
-async function readProfiles(stopped: Service[]): Promise<{ role: string; summary: ProfileSummary }[]> {
+async function readProfiles(stopped: ServiceProcess[]): Promise<{ role: string; summary: ProfileSummary }[]> {
   const files = await readdir(profileDir).catch(() => [] as string[]);
   const found: { role: string; summary: ProfileSummary }[] = [];
   for (const service of stopped) {
     const file = files.find((name) => name.includes(`.${service.pid}.0.`) && name.endsWith(".cpuprofile"));
-    if (file) found.push({ role: service.role, summary: await summarizeProfile(path.join(profileDir, file)) });
-    else log(`no profile found for ${service.role} (pid ${service.pid})`);
+    if (file) found.push({ role: service.label, summary: await summarizeProfile(path.join(profileDir, file)) });
+    else log(`no profile found for ${service.label} (pid ${service.pid})`);
   }
   return found;
 }

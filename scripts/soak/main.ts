@@ -8,17 +8,18 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { databaseUrl as databaseUrlOf, dropDatabase, migrateDatabase, privateRedis, type PrivateRedis } from "./lib/local-services.js";
-import { EVENTS, SoakApi } from "./soak/api-client.js";
-import { computeFigures, readSnapshot, unfinished, type SoakWebhook } from "./soak/figures.js";
-import { LoadGenerator } from "./soak/load.js";
-import { HELP, parseOptions, type SoakOptions } from "./soak/options.js";
-import { seededRandom, SoakReceiver, type Behaviour } from "./soak/receivers.js";
-import { formatFigures, passed } from "./soak/report.js";
-import { SoakServices } from "./soak/services.js";
-import { planTimeline, type Timeline } from "./soak/timeline.js";
+import { ApiClient } from "../lib/api-client.js";
+import { databaseUrl as databaseUrlOf, dropDatabase, migrateDatabase, privateRedis, type PrivateRedis } from "../lib/local-services.js";
+import { waitFor, waitForUpTo } from "../lib/wait-for.js";
+import { computeFigures, readSnapshot, unfinished, type SoakWebhook } from "./figures.js";
+import { LoadGenerator } from "./load.js";
+import { HELP, parseOptions, type SoakOptions } from "./options.js";
+import { seededRandom, SoakReceiver, type Behaviour } from "./receivers.js";
+import { formatFigures, passed } from "./report.js";
+import { SoakServices } from "./services.js";
+import { planTimeline, type Timeline } from "./timeline.js";
 
-const MAX_ATTEMPTS = 5; // DELIVERY_MAX_ATTEMPTS in soak/services.ts
+const MAX_ATTEMPTS = 5; // DELIVERY_MAX_ATTEMPTS in services.ts
 const WARM_UP_MS = 5000; // at the soak's rate, before the baseline: JIT, connection pools, caches
 const RECEIVERS: [string, Behaviour][] = [
   ["ok-1", "ok"],
@@ -50,7 +51,8 @@ const print = (line = "") => process.stdout.write(`${line}\n`);
 const log = (message: string) => print(`[soak ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-let aborted = false;
+const abort = new AbortController();
+const aborted = () => abort.signal.aborted;
 let redis: PrivateRedis | undefined;
 let services: SoakServices | undefined;
 let pgClient: pg.Client | undefined;
@@ -75,7 +77,7 @@ function cleanup(): Promise<void> {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
-    aborted = true;
+    abort.abort(new Error(`stopped by ${signal}`));
     log(`${signal}: stopping and cleaning up`);
     void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });
@@ -89,16 +91,6 @@ async function dropRedisConnections(url: string): Promise<number> {
     return Number(await client.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"));
   } finally {
     client.disconnect();
-  }
-}
-
-/** Polls (bounded) until `check` is true. */
-async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!aborted) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(200);
   }
 }
 
@@ -141,7 +133,7 @@ async function runChaos(timeline: Timeline, loadStartedAt: number, addHanging: (
   ].sort((a, b) => a.atMs - b.atMs);
   for (const action of actions) {
     await sleep(loadStartedAt + action.atMs - Date.now());
-    if (aborted) return;
+    if (aborted()) return;
     await action.run();
   }
 }
@@ -172,11 +164,11 @@ async function main(): Promise<boolean> {
   const worker = await services.startWorker();
   log(`API ready in ${(api.startMs / 1000).toFixed(1)} s at ${services.apiUrl}, worker in ${(worker.startMs / 1000).toFixed(1)} s`);
 
-  const client = new SoakApi(services.apiUrl, admin);
-  const workspace = await client.expect<{ id: number }>("/api/v1/admin/workspaces", { name: `soak-${runId}` });
+  const client = new ApiClient(services.apiUrl, admin, { timeoutMs: 10_000 });
+  const workspace = await client.createWorkspace(`soak-${runId}`);
   const webhooks: SoakWebhook[] = [];
   const addWebhook = async (receiver: SoakReceiver) => {
-    const created = await client.expect<{ id: number }>(`${EVENTS}/createWebhook`, {
+    const created = await client.createWebhook({
       name: receiver.name,
       workspace_id: workspace.id,
       location: receiver.url,
@@ -189,38 +181,42 @@ async function main(): Promise<boolean> {
   for (const receiver of receivers) if (receiver !== hanging) await addWebhook(receiver);
 
   const load = new LoadGenerator(client, workspace.id, runId);
-  await load.run(options.rate, Date.now() + WARM_UP_MS, () => aborted);
+  await load.run(options.rate, Date.now() + WARM_UP_MS, aborted);
   await load.settle();
   const warmUp = load.sent.filter((event) => event.acceptedAt !== undefined).length;
   const healthy = receivers.filter((receiver) => receiver.acceptsEventually);
-  await waitUntil(
-    () => healthy.every((receiver) => new Set(receiver.receipts.map((receipt) => receipt.eventUuid)).size >= warmUp),
-    30_000,
-    "the warm-up events",
-  );
+  await waitFor(() => healthy.every((receiver) => new Set(receiver.receipts.map((receipt) => receipt.eventUuid)).size >= warmUp), {
+    what: "the warm-up events",
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    signal: abort.signal,
+  });
   log(`warm-up: ${warmUp} events delivered; the measured load starts`);
 
   const chaos: ChaosLog = { kills: [], redisDrops: [] };
   const loadStartedAt = Date.now();
   await Promise.all([
-    load.run(options.rate, loadStartedAt + timeline.endMs, () => aborted),
+    load.run(options.rate, loadStartedAt + timeline.endMs, aborted),
     runChaos(timeline, loadStartedAt, () => addWebhook(hanging), chaos),
   ]);
   await load.settle();
-  if (aborted) return false;
+  if (aborted()) return false;
   log(
     `load done: ${load.sent.length} events sent${load.skipped ? `, ${load.skipped} ticks skipped (API too slow)` : ""}; ${options.hanging ? "the hanging receiver recovers; " : ""}draining (up to ${options.drainS} s)`,
   );
 
   hanging.recover();
   const drainStarted = Date.now();
-  let pending = await unfinished(pgClient);
-  while (pending > 0 && Date.now() - drainStarted < options.drainS * 1000 && !aborted) {
-    await sleep(500);
-    pending = await unfinished(pgClient);
-  }
+  const db = pgClient;
+  const drained = await waitForUpTo(async () => (await unfinished(db)) === 0, {
+    what: "every call to be final",
+    timeoutMs: options.drainS * 1000,
+    intervalMs: 500,
+    signal: abort.signal,
+  });
+  const pending = drained ? 0 : await unfinished(db);
   log(
-    pending === 0
+    drained
       ? `drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`
       : `drain gave up after ${options.drainS} s with ${pending} calls or events unfinished`,
   );
@@ -242,12 +238,12 @@ async function main(): Promise<boolean> {
   );
   print();
   print(formatFigures(figures));
-  const errors = services.unexpectedLogLines();
-  if (errors.length) print(`\nerrors the services logged (${errors.length}, last 10):\n${errors.slice(-10).join("\n")}`);
+  const errors = services.errors;
+  if (errors.count) print(`\nerrors the services logged (${errors.count}, last 10):\n${errors.last.join("\n")}`);
   print();
   print(ok ? "✓ soak passed: nothing lost, nothing stuck" : `✗ soak failed: lost ${figures.lost}, stuck ${figures.stuck}`);
   if (options.jsonPath) {
-    const report = { options, timeline, chaos, figures, errorsLogged: errors.length, passed: ok };
+    const report = { options, timeline, chaos, figures, errorsLogged: errors.count, passed: ok };
     await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   }
   return ok;
@@ -257,7 +253,8 @@ let exitCode = 1;
 try {
   exitCode = (await main()) ? 0 : 1;
 } catch (error) {
-  print(`\n✗ soak failed: ${(error as Error).message}`);
+  // Stopped by a signal: its handler reports that and exits once the clean-up is done.
+  if (!aborted()) print(`\n✗ soak failed: ${(error as Error).message}`);
 } finally {
   await cleanup();
 }
