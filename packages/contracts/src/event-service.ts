@@ -71,8 +71,11 @@ const instant = z.iso
   .transform((value) => new Date(value));
 
 /** `since` must come before `until` when both are given. */
+// Zod runs refinements even after a field's own check failed (then it is still the raw text): look only at real instants.
+const isInstant = (value: unknown): value is Date => value instanceof Date;
+
 const orderedWindow = (body: { since?: Date; until?: Date }, ctx: z.RefinementCtx) => {
-  if (body.since && body.until && body.since.getTime() >= body.until.getTime()) {
+  if (isInstant(body.since) && isInstant(body.until) && body.since.getTime() >= body.until.getTime()) {
     ctx.addIssue({ code: "custom", path: ["until"], message: "must be after since" });
   }
 };
@@ -117,6 +120,7 @@ export const recoverWebhookCallsBody = z
   .strictObject({ webhook_id: idSchema, since: instant, until: instant.optional() })
   .superRefine(orderedWindow)
   .superRefine((body, ctx) => {
+    if (!isInstant(body.since) || (body.until !== undefined && !isInstant(body.until))) return;
     const until = body.until ?? new Date();
     if (!body.until && body.since.getTime() >= until.getTime())
       ctx.addIssue({ code: "custom", path: ["since"], message: "must be in the past" });
