@@ -15,7 +15,9 @@ let steps: ReturnType<typeof registrySteps>;
 beforeAll(async () => {
   h = await createHarness({
     worker: true,
-    env: { DELIVERY_MAX_ATTEMPTS: "2", WEBHOOK_DISABLE_MIN_FAILURES: "3", WEBHOOK_DISABLE_AFTER_MS: "0" },
+    // Five failures in a row disable a webhook: the first test's webhooks fail four times each and stay
+    // ACTIVE (a disable mid-way would skip an attempt depending on timing), the second's fail six times.
+    env: { DELIVERY_MAX_ATTEMPTS: "2", WEBHOOK_DISABLE_MIN_FAILURES: "5", WEBHOOK_DISABLE_AFTER_MS: "0" },
   });
   receiver = await Receiver.start();
   steps = registrySteps(h);
@@ -96,6 +98,7 @@ describe("operational events and admin notifications", () => {
     const hook = await steps.createWebhook(workspace.id, { name: "doomed", location: receiver.url(path), event_types: ["CREATE"] });
     await send(workspace.id, `doomed-1-${Date.now()}`);
     await send(workspace.id, `doomed-2-${Date.now()}`);
+    await send(workspace.id, `doomed-3-${Date.now()}`);
     await waitFor(async () => (await h.api.db.webhook.findUniqueOrThrow({ where: { id: hook.id } })).status === "DISABLED", {
       what: "auto-disable",
     });
@@ -103,7 +106,7 @@ describe("operational events and admin notifications", () => {
       (notification) => notification.kind === "WEBHOOK_DISABLED" && notification.link.webhook_id === hook.id,
     );
     expect(told?.title).toBe('Webhook "doomed" was disabled');
-    expect(told?.body).toMatch(/disabled automatically: 3 failed attempts in a row/);
+    expect(told?.body).toMatch(/disabled automatically: 5 failed attempts in a row/);
     expect(await steps.notifications(member)).toEqual([]);
   });
 });
