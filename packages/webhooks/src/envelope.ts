@@ -4,7 +4,7 @@ import type { DeliveryEnvelope } from "./outgoing-request.js";
 
 export type EnvelopeEvent = Pick<Event, "uuid" | "eventType" | "workspaceId" | "timestamp" | "resourceType" | "payload">;
 
-/** The body receivers get (SPEC §4), from the outbox row and the webhook it goes to. */
+/** The body receivers get (docs/api.md, Deliveries on the wire), from the outbox row and the webhook it goes to. */
 export function envelopeOf(
   event: EnvelopeEvent,
   workspaceName: string,

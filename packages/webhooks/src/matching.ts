@@ -8,7 +8,7 @@ export interface MatchableEvent {
 }
 
 /**
- * SPEC §4 as the join condition of webhooks `w` to an event `e` (columns of the events table):
+ * The matching rule of docs/api.md (Webhook) as the join condition of webhooks `w` to an event `e` (columns of the events table):
  * same workspace, ACTIVE, event type wanted (or all), resource type wanted (or none listed).
  */
 export const MATCHING_WEBHOOKS = Prisma.sql`

@@ -21,7 +21,7 @@ export interface RequestContext {
   now?: Date;
 }
 
-/** The body and the Standard Webhooks headers of one attempt (SPEC §4). */
+/** The body and the Standard Webhooks headers of one attempt (docs/api.md, Deliveries on the wire). */
 export function buildOutgoingRequest({ envelope, secret, callId, attempt, now = new Date() }: RequestContext) {
   const body = JSON.stringify(envelope);
   const timestamp = Math.floor(now.getTime() / 1000);

@@ -18,7 +18,7 @@ export const COUNT_FAILURE = (webhookId: number) => Prisma.sql`
 /**
  * Inside an attempt's transaction: a success clears the webhook's run of failures; a failure
  * extends it, and disables the webhook once the run is both long enough and old enough
- * (SPEC §4), recording an UPDATE event of the webhook. Returns the disabled webhook, if so.
+ * (docs/api.md, Deliveries on the wire), recording an UPDATE event of the webhook. Returns the disabled webhook, if so.
  */
 export async function recordWebhookHealth(
   tx: Prisma.TransactionClient,

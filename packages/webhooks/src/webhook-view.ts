@@ -1,6 +1,6 @@
 import type { Webhook } from "@modelhooks/db";
 
-/** The Webhook of SPEC §3. The secret never leaves: `mutual_secret` is always "". */
+/** The Webhook of docs/api.md (What it answers). The secret never leaves: `mutual_secret` is always "". */
 export function webhookView(webhook: Webhook) {
   return {
     id: webhook.id,

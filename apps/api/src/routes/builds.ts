@@ -9,7 +9,7 @@ import {
   workspaceParams,
 } from "@modelhooks/contracts";
 
-/** Verta's deployment routes used by the external-scan flow (SPEC §5). */
+/** Verta's deployment routes used by the external-scan flow (docs/api.md, Deployment). */
 export const buildRoutes = [
   defineRoute({
     method: "post",

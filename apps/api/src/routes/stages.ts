@@ -10,7 +10,7 @@ import {
 import { defineRoute } from "../route-table.js";
 import { createTransitionBody, decideTransitionBody, findTransitionsBody, updateStageBody } from "@modelhooks/contracts";
 
-/** Verta's StageService (SPEC §5): each answers an Activity. */
+/** Verta's StageService (docs/api.md, StageService): each answers an Activity. */
 export const stageRoutes = [
   defineRoute({
     method: "post",
