@@ -46,3 +46,11 @@ export {
 } from "./call-failure.js";
 export { findEvents, eventView, type CallCounts } from "./event-log.js";
 export { requestRecovery, runRecovery, resumeRecoveries, type RecoveryDeps } from "./recover-failed-calls.js";
+export {
+  pruneDeliveryLog,
+  enforceRetention,
+  type RetentionSettings,
+  type RetentionFigures,
+  type RetentionBatch,
+  type RetentionOptions,
+} from "./retention.js";
