@@ -48,6 +48,9 @@ export { findEvents, eventView, type CallCounts } from "./event-log.js";
 export { requestRecovery, runRecovery, resumeRecoveries, type RecoveryDeps } from "./recover-failed-calls.js";
 export {
   pruneDeliveryLog,
+  NEXT_OLD_EVENTS,
+  LOCK_EVENTS,
+  DELETE_EVENTS,
   enforceRetention,
   type RetentionSettings,
   type RetentionFigures,

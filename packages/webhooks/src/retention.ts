@@ -64,11 +64,12 @@ export const LOCK_EVENTS = (ids: number[], cutoff: Date) => Prisma.sql`
   FOR UPDATE SKIP LOCKED`;
 
 // One statement, one snapshot taken after the locks: the attempts, calls and events to delete.
+// Driven by the id list (unnest), so every check is an index probe per event, whatever the
+// planner guesses of the array.
 export const DELETE_EVENTS = (ids: number[], cutoff: Date) => Prisma.sql`
   WITH doomed AS (
-    SELECT e.id FROM events e
-    WHERE e.id = ANY(${ids}::int[])
-      AND NOT EXISTS (SELECT 1 FROM webhook_calls c
+    SELECT e.id FROM unnest(${ids}::int[]) AS batch(id) JOIN events e ON e.id = batch.id
+    WHERE NOT EXISTS (SELECT 1 FROM webhook_calls c
                       WHERE c.event_id = e.id AND (c.status IN ('UNKNOWN', 'IN_PROGRESS') OR c.created_at >= ${cutoff}))
       AND NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.promotion_event_id = e.id AND v.promotion_status = 'IN_PROGRESS')
       AND NOT EXISTS (SELECT 1 FROM builds b WHERE b.scan_event_id = e.id AND b.scan_status IN ('BUILDING', 'SCANNING'))),

@@ -20,3 +20,10 @@ CREATE INDEX "builds_scan_event_id_idx" ON "builds"("scan_event_id");
 
 -- Old notifications, across users.
 CREATE INDEX "notifications_created_at_idx" ON "notifications"("created_at");
+
+-- The call log and the event log page newest first by (created_at, id): with the id in the index
+-- a page is read in order straight off it (no sort of the whole window), per webhook and per workspace.
+DROP INDEX "webhook_calls_webhook_id_created_at_idx";
+CREATE INDEX "webhook_calls_webhook_id_created_at_id_idx" ON "webhook_calls"("webhook_id", "created_at", "id");
+DROP INDEX "events_workspace_id_created_at_idx";
+CREATE INDEX "events_workspace_id_created_at_id_idx" ON "events"("workspace_id", "created_at", "id");
