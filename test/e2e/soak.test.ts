@@ -9,7 +9,7 @@ import { testPostgresUrl } from "../support/test-servers.js";
 // with its own database, redis-server and receivers. The worker is SIGKILLed once and Redis
 // drops its connections once; nothing may be lost or left unfinished.
 // Generous: on a loaded machine the services alone can take a minute to start.
-const SOAK_TIMEOUT_MS = 170_000;
+const SOAK_TIMEOUT_MS = 220_000;
 let dir: string;
 
 beforeAll(async () => {
@@ -46,7 +46,7 @@ it(
   "soak, short mode: steady load with a worker SIGKILL and a Redis connection drop loses nothing and leaves nothing stuck",
   async () => {
     const jsonPath = path.join(dir, "soak.json");
-    const { code, output } = await runSoak(["--duration", "20", "--kill-every", "8", "--drain", "40", "--json", jsonPath]);
+    const { code, output } = await runSoak(["--duration", "20", "--kill-every", "8", "--drain", "90", "--json", jsonPath]);
     if (code !== 0) process.stderr.write(output);
     expect(code).toBe(0);
     expect(output).toMatch(/^ {2}lost +0 /m);
