@@ -13,4 +13,4 @@ export {
   type JobInput,
 } from "./catalog.js";
 export { JobQueues, type QueueSettings } from "./job-queues.js";
-export { createRedis } from "./redis.js";
+export { createRedis, parseClusterUrl, watchRedis, type RedisConnection, type ClusterAddress } from "./redis.js";
