@@ -117,8 +117,10 @@ export const envSchema = z
     OUTBOX_RELAY_INTERVAL_MS: integer(5_000, 100),
     // How long a recorded event or a due call may wait before the relay assumes its job was lost.
     OUTBOX_RELAY_GRACE_MS: integer(30_000, 0),
-    WORKER_LOCK_DURATION_MS: integer(30_000, 1000),
-    WORKER_STALLED_INTERVAL_MS: integer(30_000, 1000),
+    // A killed worker's jobs run again within about lock + stalled interval (docs/reliability.md,
+    // "Crash recovery"): 10 s + 5 s, for a few Redis commands per second per worker.
+    WORKER_LOCK_DURATION_MS: integer(10_000, 1000),
+    WORKER_STALLED_INTERVAL_MS: integer(5_000, 1000),
     SHUTDOWN_TIMEOUT_MS: integer(15_000, 0),
     WEBHOOK_DISABLE_AFTER_MS: integer(5 * 24 * 60 * 60 * 1000, 0),
     WEBHOOK_DISABLE_MIN_FAILURES: integer(20, 1),
