@@ -3,6 +3,8 @@
 // redis-server, databases and Redis keys of their own.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -260,6 +262,110 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
   await redis.start();
   return redis;
+}
+
+export interface PrivateRedisCluster {
+  /** redis-cluster://127.0.0.1:p1,127.0.0.1:p2,… (REDIS_URL's cluster form). */
+  url: string;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** A port whose cluster-bus twin (port + 10000) is free too. */
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    if (!(await canConnect(port)) && !(await canConnect(port + 10_000)) && (await canBind(port)) && (await canBind(port + 10_000)))
+      return port;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A real Redis Cluster of `masters` local redis-server processes (no replicas) on spare ports,
+ * created with `redis-cli --cluster create`, its files in a temporary directory; stop() kills the
+ * servers and removes the directory.
+ */
+export async function privateRedisCluster(masters = 3): Promise<PrivateRedisCluster> {
+  const dir = await mkdtemp(path.join(tmpdir(), "mh-redis-cluster-"));
+  const ports: number[] = [];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGKILL");
+        return exited;
+      }),
+    );
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freeClusterPort();
+      ports.push(port);
+      const args = [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        `nodes-${port}.conf`,
+      ];
+      children.push(spawn("redis-server", [...args, "--dir", dir, "--save", "", "--appendonly", "no"], { stdio: "ignore" }));
+      await waitFor(() => canConnect(port), { what: `cluster node redis-server on ${port}`, timeoutMs: 5000 });
+    }
+    await runToEnd("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
+    await waitFor(
+      async () => {
+        for (const port of ports) {
+          const client = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1, lazyConnect: true });
+          try {
+            await client.connect();
+            if (!String(await client.call("CLUSTER", "INFO")).includes("cluster_state:ok")) return false;
+          } finally {
+            client.disconnect();
+          }
+        }
+        return true;
+      },
+      { what: "the Redis Cluster to agree on its slots", timeoutMs: 20_000, intervalMs: 200 },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `redis-cluster://${ports.map((port) => `127.0.0.1:${port}`).join(",")}`, ports, stop };
+}
+
+function runToEnd(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output}`)),
+    );
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {

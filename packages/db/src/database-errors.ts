@@ -30,5 +30,7 @@ export function databaseErrorSummary(error: unknown): string {
     .split("\n")
     .map((line) => line.trim())
     .filter(Boolean);
-  return lines.at(-1) ?? "unknown error";
+  const last = lines.at(-1) ?? "unknown error";
+  // "Raw query failed. Code: `N/A`. Message: `Can't reach database server at …`": the driver's part.
+  return /Message: `(.+)`\.?$/.exec(last)?.[1] ?? last;
 }
