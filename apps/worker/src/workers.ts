@@ -1,11 +1,11 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
-import { queueCatalog, type JobInput, type QueueKey } from "@modelhooks/queues";
+import { OUTBOX_RELAY_SCHEDULER, queueCatalog, type JobInput, type QueueKey } from "@modelhooks/queues";
 import { createBuildsProcessor } from "./processors/builds.js";
 import { createDeadlinesProcessor } from "./processors/deadlines.js";
 import { createRecoveriesProcessor } from "./processors/recoveries.js";
 import { createDeliveriesProcessor, webhookBackoff } from "./processors/deliveries.js";
 import { createEventsProcessor } from "./processors/events.js";
-import { createMaintenanceProcessor, OUTBOX_RELAY_SCHEDULER } from "./processors/maintenance.js";
+import { createMaintenanceProcessor } from "./processors/maintenance.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 // One processor per queue of the catalog: a queue without one does not compile.

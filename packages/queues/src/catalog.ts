@@ -32,6 +32,9 @@ export const recoveryJobSchema = z.strictObject({ recoveryId: id });
 /** Housekeeping on a schedule: re-enqueue what never reached (or fell out of) Redis. */
 export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay"]) });
 
+/** The job scheduler of the maintenance queue's outbox relay: one per deployment, whatever the number of workers. */
+export const OUTBOX_RELAY_SCHEDULER = "outbox-relay";
+
 const keepFailedForDashboard = { age: 14 * 24 * 3600 };
 
 export const queueCatalog = {

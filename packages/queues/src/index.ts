@@ -8,6 +8,7 @@ export {
   maintenanceJobSchema,
   deadlineJobSchema,
   recoveryJobSchema,
+  OUTBOX_RELAY_SCHEDULER,
   type QueueKey,
   type JobData,
   type JobInput,
