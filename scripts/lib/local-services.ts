@@ -300,8 +300,8 @@ export async function privateRedisCluster(masters = 3): Promise<PrivateRedisClus
   const stop = async () => {
     await Promise.all(
       children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return undefined;
-        const exited = new Promise((resolve) => child.once("exit", resolve));
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
         child.kill("SIGKILL");
         return exited;
       }),
