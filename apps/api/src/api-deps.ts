@@ -14,6 +14,8 @@ export interface ApiDeps {
   redis: RedisConnection;
   /** PostgreSQL pinged in the background: outages are logged, `reachable` resolves once it answers. */
   database: DatabaseWatch;
+  /** False while main.ts is still preparing (the first admin): /readyz says 503 until then. */
+  startUp: { done: boolean };
   queues: JobQueues;
   transport: WebhookTransport;
   secretBox: SecretBox;
@@ -33,6 +35,7 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
     db,
     redis,
     database: watchDatabase(db, new OutageLog(logger, { name: "PostgreSQL", url: config.DATABASE_URL, check: POSTGRES_CHECK })),
+    startUp: { done: true },
     // Redis errors are reported by the outage log above.
     queues: new JobQueues(redis, {
       prefix: config.QUEUE_PREFIX,

@@ -15,6 +15,8 @@ const url = await listen(server, config.PORT, config.HOST, "PORT / HOST").catch(
   process.exit(1);
 });
 const deps = createApiDeps(config, logger);
+// Not ready before the first admin exists: a client told "ready" must be able to sign in.
+deps.startUp.done = false;
 server.on("request", createApp(deps));
 logger.info(`API listening on ${url}${config.HOST === "0.0.0.0" || config.HOST === "::" ? " (every interface)" : ""}`, {
   dashboard: `${url}/admin/queues`,
@@ -25,6 +27,7 @@ void deps.database.reachable.then(async () => {
   try {
     const admin = await ensureBootstrapAdmin(deps.db, config.ADMIN_EMAIL, config.ADMIN_DEVELOPER_KEY);
     if (admin === "created") logger.info("created the first system admin", { email: config.ADMIN_EMAIL });
+    deps.startUp.done = true;
   } catch (error) {
     logger.error(`cannot create the first system admin: ${(error as Error).message} (has \`npm run migrate\` run on this database?)`);
     process.exit(1);

@@ -61,8 +61,11 @@ export function healthRouter(deps: ApiDeps): Router {
         (error: Error) => `unreachable: ${error.message}`,
       ),
     ]);
-    const ready = postgres === "ok" && redis === "ok";
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks: { postgres, redis } });
+    const startUp = deps.startUp.done ? "ok" : "starting";
+    const ready = postgres === "ok" && redis === "ok" && deps.startUp.done;
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? "ready" : "not ready", checks: { postgres, redis, ...(deps.startUp.done ? {} : { startUp }) } });
   });
 
   router.get("/metrics", async (_req, res) => {
