@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image, two commands (docs/deploy.md):
-#   API (default):  node --enable-source-maps apps/api/dist/main.js               (npm run start:api)
-#   worker:         node --enable-source-maps --max-old-space-size=160 apps/worker/dist/main.js (npm run start:worker)
-#   migrations:     node --enable-source-maps dist/scripts/migrate.js             (npm run migrate)
+#   API (default):  node apps/api/dist/main.js               (npm run start:api)
+#   worker:         node --max-old-space-size=160 apps/worker/dist/main.js (npm run start:worker)
+#   migrations:     node dist/scripts/migrate.js             (npm run migrate)
 # It runs the same npm steps as CI: `npm ci` (whose prepare script is `npm run build`), then
 # drops the development dependencies. Nothing is compiled or generated when a container starts.
 
@@ -27,4 +27,4 @@ COPY --from=build /app/prisma ./prisma
 USER node
 EXPOSE 3000 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/scripts/healthcheck.js"]
-CMD ["node", "--enable-source-maps", "apps/api/dist/main.js"]
+CMD ["node", "apps/api/dist/main.js"]

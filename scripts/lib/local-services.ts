@@ -63,7 +63,10 @@ export function entryPointCommand(entry: string, nodeArgs: string[] = [], progra
   if (built) {
     const file = path.join(ROOT, built);
     if (!existsSync(file)) throw new Error(`${built} is missing: run \`npm run build\` (npm install runs it)`);
-    return { command: process.execPath, args: [...roleFlags, "--enable-source-maps", ...nodeArgs, file, ...programArgs] };
+    // No --enable-source-maps: it makes every Error's stack cost a source-map lookup, and bullmq
+    // reads the stack of each failed job (a soak's latency went up tenfold). For a debugging
+    // session: NODE_OPTIONS=--enable-source-maps (the .js.map files are built beside the code).
+    return { command: process.execPath, args: [...roleFlags, ...nodeArgs, file, ...programArgs] };
   }
   // `node --import tsx`, not the tsx CLI: the CLI runs the program in a child process, so a
   // signal meant for the program would reach only the wrapper (and a SIGKILL would orphan it).

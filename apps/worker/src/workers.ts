@@ -43,6 +43,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     // A job whose worker died is retried, however often that happens; it is never dropped.
     maxStalledCount: 1000,
+    // After a dropped Redis connection, fetching and completing jobs resume within a second
+    // (bullmq's default waits 15 s, which a soak saw stall every slot for that long).
+    runRetryDelay: 1000,
     settings: { backoffStrategy: webhookBackoff(deps) },
   };
   const workers = (Object.keys(processors) as QueueKey[]).map((key) => {
