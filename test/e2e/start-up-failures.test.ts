@@ -9,6 +9,7 @@ import {
   type PrivateRedis,
   type ServiceProcess,
 } from "../../scripts/lib/local-services.js";
+import { OUTAGE_LOG_INTERVAL_MS } from "@modelhooks/observability";
 import { waitFor } from "../../scripts/lib/wait-for.js";
 import { testEnv } from "../support/harness.js";
 import { createTestDatabase, dropDatabase } from "../support/test-database.js";
@@ -28,7 +29,10 @@ afterAll(async () => {
   await Promise.all(started.map((service) => stopProcess(service, 5000)));
   await redis.stop();
   await dropDatabase(database.name);
-});
+}, 120_000);
+
+// Starting four processes at once on a loaded machine takes a while: generous bounds, no timing asserted.
+const STARTING = { timeoutMs: 90_000 };
 
 function launch(entry: string, env: Record<string, string>, label: string): ServiceProcess {
   const service = startProcess(entry, testEnv({ DATABASE_URL: database.url, LOG_FORMAT: "pretty", LOG_LEVEL: "info", ...env }), { label });
@@ -78,36 +82,48 @@ it("with its port taken, the API and the worker each print one error line naming
   } finally {
     await taken.close();
   }
-});
+}, 240_000);
 
 it("with Redis down, both say once which Redis (no password), what failed and what to check; /readyz is 503 until it is back", async () => {
   await redis.stop();
   const url = redis.url.replace("redis://", "redis://:hunter2@");
   const apiPort = await freePort();
   const workerPort = await freePort();
+  const launchedAt = Date.now();
   const api = launch("apps/api/src/main.ts", { PORT: String(apiPort), REDIS_URL: url }, "api");
   const worker = launch("apps/worker/src/main.ts", { METRICS_PORT: String(workerPort), REDIS_URL: url }, "worker");
   const unreachable = /Redis unreachable at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+.*ECONNREFUSED.*is Redis running/;
-  await waitFor(() => lines(api, unreachable).length > 0 && lines(worker, unreachable).length > 0, { what: "the Redis outage lines" });
-  await waitFor(async () => (await status(`http://127.0.0.1:${apiPort}/readyz`)) === 503, { what: "the API's /readyz to answer 503" });
+  await waitFor(() => lines(api, unreachable).length > 0 && lines(worker, unreachable).length > 0, {
+    what: "the Redis outage lines",
+    ...STARTING,
+  });
+  await waitFor(async () => (await status(`http://127.0.0.1:${apiPort}/readyz`)) === 503, {
+    what: "the API's /readyz to answer 503",
+    ...STARTING,
+  });
   expect(await status(`http://127.0.0.1:${workerPort}/readyz`)).toBe(503);
   // A few seconds of reconnecting (ioredis retries every 200 ms to 2 s, on each of bullmq's connections).
   await new Promise((resolve) => setTimeout(resolve, 4000));
+  // One line, then one per 10 s of outage: however slowly the processes started, never a flood.
+  const allowed = Math.ceil((Date.now() - launchedAt) / OUTAGE_LOG_INTERVAL_MS) + 1;
   for (const service of [api, worker]) {
-    expect(lines(service, /Redis/).length).toBeLessThanOrEqual(2);
+    expect(lines(service, /Redis/).length).toBeLessThanOrEqual(allowed);
     expect(service.output()).not.toContain("hunter2");
-    expect(service.output().split("\n").filter(Boolean).length).toBeLessThan(8);
+    expect(service.output().split("\n").filter(Boolean).length).toBeLessThan(allowed + 6);
   }
 
   await redis.start();
-  await waitFor(async () => (await status(`http://127.0.0.1:${apiPort}/readyz`)) === 200, { what: "the API's /readyz once Redis is back" });
+  await waitFor(async () => (await status(`http://127.0.0.1:${apiPort}/readyz`)) === 200, {
+    what: "the API's /readyz once Redis is back",
+    ...STARTING,
+  });
   await waitFor(async () => (await status(`http://127.0.0.1:${workerPort}/readyz`)) === 200, {
     what: "the worker's /readyz once Redis is back",
   });
   expect(lines(worker, /Redis reachable again/)).toHaveLength(1);
   expect(worker.output()).toMatch(/worker started/);
   await Promise.all([stopProcess(api), stopProcess(worker)]);
-});
+}, 240_000);
 
 it("with PostgreSQL unreachable, both say once which database and what to check; /readyz is 503", async () => {
   // A port nobody listens on, as the database's address.
@@ -120,14 +136,20 @@ it("with PostgreSQL unreachable, both say once which database and what to check;
   const unreachable = new RegExp(
     `PostgreSQL unreachable at postgresql://postgres@127\\.0\\.0\\.1:${closed}/${database.name}: .*is PostgreSQL running`,
   );
-  await waitFor(() => lines(api, unreachable).length > 0 && lines(worker, unreachable).length > 0, { what: "the PostgreSQL outage lines" });
-  await waitFor(async () => (await status(`http://127.0.0.1:${apiPort}/readyz`)) === 503, { what: "the API's /readyz to answer 503" });
+  await waitFor(() => lines(api, unreachable).length > 0 && lines(worker, unreachable).length > 0, {
+    what: "the PostgreSQL outage lines",
+    ...STARTING,
+  });
+  await waitFor(async () => (await status(`http://127.0.0.1:${apiPort}/readyz`)) === 503, {
+    what: "the API's /readyz to answer 503",
+    ...STARTING,
+  });
   expect(await status(`http://127.0.0.1:${workerPort}/readyz`)).toBe(503);
   // One line each: the message is the driver's, not Prisma's many lines of invocation context.
   for (const service of [api, worker]) expect(lines(service, /PostgreSQL|Invalid|queryRaw/)).toHaveLength(1);
   expect(api.hasExited() || worker.hasExited()).toBe(false);
   await Promise.all([stopProcess(api), stopProcess(worker)]);
-});
+}, 240_000);
 
 it("create-admin says which database it wrote to", async () => {
   const admin = startProcess("scripts/create-admin.ts", testEnv({ DATABASE_URL: database.url, LOG_LEVEL: "warn" }), {
@@ -139,4 +161,4 @@ it("create-admin says which database it wrote to", async () => {
   expect(admin.output()).toContain(`database ${database.name} on ${hostname}:${port || 5432}`);
   expect(admin.output()).toMatch(/created system admin ops@example\.com /);
   expect(admin.output()).toMatch(/developer key \(shown once\): \S+/);
-});
+}, 240_000);
