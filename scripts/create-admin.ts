@@ -9,16 +9,24 @@ if (!email) {
   process.exit(2);
 }
 const config = loadConfigOrExit();
-await migrate(config.DATABASE_URL);
+const target = new URL(config.DATABASE_URL);
+// Said first, so a person who meant another database sees it before the key is printed.
+const database = `database ${decodeURIComponent(target.pathname.slice(1))} on ${target.hostname}:${target.port || 5432}`;
+try {
+  await migrate(config.DATABASE_URL);
+} catch (error) {
+  process.stderr.write(`cannot prepare the ${database}: ${(error as Error).message} (is PostgreSQL running, and is DATABASE_URL right?)\n`);
+  process.exit(1);
+}
 const db = createDb(config.DATABASE_URL);
 try {
   const workspace = await db.workspace.upsert({ where: { name: workspaceName }, create: { name: workspaceName }, update: {} });
   const user = await createUser(db, { email, workspaceIds: [workspace.id], systemAdmin: true });
   process.stdout.write(
-    `created system admin ${user.email} (id ${user.id}) in workspace ${workspace.name}\ndeveloper key (shown once): ${user.developerKey}\n`,
+    `created system admin ${user.email} (id ${user.id}) in workspace ${workspace.name}, ${database}\ndeveloper key (shown once): ${user.developerKey}\n`,
   );
 } catch (error) {
-  process.stderr.write(`could not create the admin: ${(error as Error).message}\n`);
+  process.stderr.write(`could not create the admin in the ${database}: ${(error as Error).message}\n`);
   process.exitCode = 1;
 } finally {
   await db.$disconnect();

@@ -51,7 +51,7 @@ async function connect(): Promise<DemoService> {
   const env = {
     QUEUE_PREFIX: process.env.QUEUE_PREFIX ?? "modelhooks-demo",
     BUILD_DURATION_MS: process.env.BUILD_DURATION_MS ?? "2000",
-    WORKER_METRICS_PORT: process.env.WORKER_METRICS_PORT ?? "0",
+    METRICS_PORT: process.env.METRICS_PORT ?? "0",
   };
   print(
     `service: nothing ready at ${url}; starting it (scripts/start.ts) on port ${port}, queue prefix ${env.QUEUE_PREFIX}, builds of ${env.BUILD_DURATION_MS} ms …`,

@@ -2,14 +2,26 @@
 // the demo: how an entry point is launched, ports, processes and their output, a private
 // redis-server, databases and Redis keys of their own.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import pg from "pg";
 import { waitFor, WaitTimeoutError } from "./wait-for.js";
 
-export const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** The repository (or the image's /app): this file runs from scripts/lib and, built, from dist/scripts/lib. */
+export const ROOT = projectRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { workspaces?: unknown }).workspaces) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no workspace root above ${from}`);
+  }
+}
 
 /** The local servers of a development machine (README: Prerequisites), the tools' defaults. */
 export const LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -24,6 +36,22 @@ const WORKER_ENTRY = "apps/worker/src/main.ts";
 const WORKER_NODE_FLAGS = ["--max-old-space-size=160"];
 
 /**
+ * The built JavaScript of the service's own entry points (`npm run build`): run as production runs
+ * them, with no TypeScript loader. Everything else (the demo, the soak's helpers, the bench's
+ * receiver) is a development tool and runs from source.
+ */
+const BUILT_ENTRIES: Record<string, string> = {
+  "apps/api/src/main.ts": "apps/api/dist/main.js",
+  [WORKER_ENTRY]: "apps/worker/dist/main.js",
+  "scripts/start.ts": "dist/scripts/start.js",
+  "scripts/migrate.ts": "dist/scripts/migrate.js",
+  "scripts/create-admin.ts": "dist/scripts/create-admin.js",
+};
+
+/** Node's flags for running TypeScript from source: workspace packages resolve to their src/ ("source" export condition). */
+export const FROM_SOURCE_FLAGS = ["--conditions=source", "--import", "tsx"];
+
+/**
  * The command line of an entry point (apps/<role>/src/main.ts, scripts/<command>.ts, relative to
  * the repository): the one place that says how the project's programs are run, so npm start, the
  * tests, the soak, the bench and the demo all run them as production does. `nodeArgs` go to node
@@ -31,9 +59,24 @@ const WORKER_NODE_FLAGS = ["--max-old-space-size=160"];
  */
 export function entryPointCommand(entry: string, nodeArgs: string[] = [], programArgs: string[] = []): { command: string; args: string[] } {
   const roleFlags = entry === WORKER_ENTRY ? WORKER_NODE_FLAGS : [];
+  const built = BUILT_ENTRIES[entry];
+  if (built) {
+    const file = path.join(ROOT, built);
+    if (!existsSync(file)) throw new Error(`${built} is missing: run \`npm run build\` (npm install runs it)`);
+    // No --enable-source-maps: it makes every Error's stack cost a source-map lookup, and bullmq
+    // reads the stack of each failed job (a soak's latency went up tenfold). For a debugging
+    // session: NODE_OPTIONS=--enable-source-maps (the .js.map files are built beside the code).
+    return { command: process.execPath, args: [...roleFlags, ...nodeArgs, file, ...programArgs] };
+  }
   // `node --import tsx`, not the tsx CLI: the CLI runs the program in a child process, so a
-  // signal meant for the service would reach only the wrapper (and a SIGKILL would orphan it).
-  return { command: process.execPath, args: [...roleFlags, ...nodeArgs, "--import", "tsx", path.join(ROOT, entry), ...programArgs] };
+  // signal meant for the program would reach only the wrapper (and a SIGKILL would orphan it).
+  return { command: process.execPath, args: [...roleFlags, ...nodeArgs, ...FROM_SOURCE_FLAGS, path.join(ROOT, entry), ...programArgs] };
+}
+
+/** `npm run dev`: an entry point from source, restarted by tsx whenever a file it imports changes. */
+export function watchCommand(entry: string): { command: string; args: string[] } {
+  const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
+  return { command: process.execPath, args: [tsx, "watch", "--clear-screen=false", "--conditions=source", path.join(ROOT, entry)] };
 }
 
 export async function freePort(): Promise<number> {
@@ -168,12 +211,17 @@ export async function startApi(env: Record<string, string>, options: StartOption
   return Object.assign(api, { url });
 }
 
-/** apps/worker with a /metrics port of its own; resolves once that answers, which the worker opens after its queues are consumed. */
+/** apps/worker with a health and metrics port of its own; resolves once its /readyz answers 200 (its queues are consumed). */
 export async function startWorker(env: Record<string, string>, options: StartOptions & ReadyOptions = {}): Promise<RunningWorker> {
-  const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
-  const worker = startProcess(WORKER_ENTRY, { ...env, WORKER_METRICS_PORT: new URL(metricsUrl).port }, { label: "worker", ...options });
-  await readyOrStopped(worker, metricsUrl, options);
-  return Object.assign(worker, { metricsUrl });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const worker = startProcess(
+    WORKER_ENTRY,
+    { ...env, METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1" },
+    { label: "worker", ...options },
+  );
+  await readyOrStopped(worker, `${base}/readyz`, options);
+  return Object.assign(worker, { metricsUrl: `${base}/metrics` });
 }
 
 /** A service that never became ready is stopped before the error goes up: nothing is left running. */
@@ -217,6 +265,110 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
   await redis.start();
   return redis;
+}
+
+export interface PrivateRedisCluster {
+  /** redis-cluster://127.0.0.1:p1,127.0.0.1:p2,… (REDIS_URL's cluster form). */
+  url: string;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** A port whose cluster-bus twin (port + 10000) is free too. */
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    if (!(await canConnect(port)) && !(await canConnect(port + 10_000)) && (await canBind(port)) && (await canBind(port + 10_000)))
+      return port;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A real Redis Cluster of `masters` local redis-server processes (no replicas) on spare ports,
+ * created with `redis-cli --cluster create`, its files in a temporary directory; stop() kills the
+ * servers and removes the directory.
+ */
+export async function privateRedisCluster(masters = 3): Promise<PrivateRedisCluster> {
+  const dir = await mkdtemp(path.join(tmpdir(), "mh-redis-cluster-"));
+  const ports: number[] = [];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        child.kill("SIGKILL");
+        return exited;
+      }),
+    );
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freeClusterPort();
+      ports.push(port);
+      const args = [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        `nodes-${port}.conf`,
+      ];
+      children.push(spawn("redis-server", [...args, "--dir", dir, "--save", "", "--appendonly", "no"], { stdio: "ignore" }));
+      await waitFor(() => canConnect(port), { what: `cluster node redis-server on ${port}`, timeoutMs: 5000 });
+    }
+    await runToEnd("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
+    await waitFor(
+      async () => {
+        for (const port of ports) {
+          const client = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1, lazyConnect: true });
+          try {
+            await client.connect();
+            if (!String(await client.call("CLUSTER", "INFO")).includes("cluster_state:ok")) return false;
+          } finally {
+            client.disconnect();
+          }
+        }
+        return true;
+      },
+      { what: "the Redis Cluster to agree on its slots", timeoutMs: 20_000, intervalMs: 200 },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `redis-cluster://${ports.map((port) => `127.0.0.1:${port}`).join(",")}`, ports, stop };
+}
+
+function runToEnd(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output}`)),
+    );
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -264,17 +416,22 @@ export async function dropDatabase(maintenanceUrl: string, name: string): Promis
   }
 }
 
-/** Deletes every key under a prefix, leaving other Redis data alone. */
-export async function deleteRedisKeys(redis: Redis | string, prefix: string): Promise<number> {
+/** Deletes every key under a prefix, leaving other Redis data alone (on each master of a cluster). */
+export async function deleteRedisKeys(redis: Redis | Cluster | string, prefix: string): Promise<number> {
   const client = typeof redis === "string" ? new Redis(redis, { maxRetriesPerRequest: 1 }) : redis;
-  let cursor = "0";
   let deleted = 0;
   try {
-    do {
-      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await client.unlink(...keys);
-    } while (cursor !== "0");
+    for (const node of client instanceof Cluster ? client.nodes("master") : [client]) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await node.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        cursor = next;
+        // One key per UNLINK (pipelined): on a cluster a multi-key command must stay within one slot.
+        const pipeline = node.pipeline();
+        for (const key of keys) pipeline.unlink(key);
+        for (const [, count] of (await pipeline.exec()) ?? []) deleted += Number(count ?? 0);
+      } while (cursor !== "0");
+    }
   } finally {
     if (client !== redis) client.disconnect();
   }

@@ -20,8 +20,11 @@ export class LoadGenerator {
   skipped = 0;
   private inFlight = new Set<Promise<void>>();
 
+  private next = 0;
+
+  /** Events go to the APIs in turn (several replicas behind one "load balancer"). */
   constructor(
-    private readonly api: ApiClient,
+    private readonly apis: ApiClient[],
     private readonly workspaceId: number,
     private readonly runId: string,
   ) {}
@@ -30,7 +33,8 @@ export class LoadGenerator {
   send(): Promise<void> {
     const event: SentEvent = { uuid: `soak-${this.runId}-${this.sent.length + 1}`, sentAt: Date.now(), status: 0 };
     this.sent.push(event);
-    const request = this.api
+    const api = this.apis[this.next++ % this.apis.length] as ApiClient;
+    const request = api
       .createEvent({
         event_uuid: event.uuid,
         event_type: "UPDATE",

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { createRedis, JobQueues, OUTBOX_RELAY_SCHEDULER } from "@modelhooks/queues";
 import { ApiClient } from "../lib/api-client.js";
 import { databaseUrl as databaseUrlOf, dropDatabase, migrateDatabase, privateRedis, type PrivateRedis } from "../lib/local-services.js";
 import { waitFor, waitForUpTo } from "../lib/wait-for.js";
@@ -17,7 +18,7 @@ import { oldHistoryLeft, seedOldHistory } from "./old-history.js";
 import { HELP, parseOptions, type SoakOptions } from "./options.js";
 import { seededRandom, SoakReceiver, type Behaviour } from "./receivers.js";
 import { formatFigures, passed } from "./report.js";
-import { SoakServices } from "./services.js";
+import { SOAK_QUEUE_PREFIX, SoakServices } from "./services.js";
 import { planTimeline, type Timeline } from "./timeline.js";
 
 const MAX_ATTEMPTS = 5; // DELIVERY_MAX_ATTEMPTS in services.ts
@@ -58,6 +59,36 @@ let redis: PrivateRedis | undefined;
 let services: SoakServices | undefined;
 let pgClient: pg.Client | undefined;
 const receivers: SoakReceiver[] = [];
+const recoveries: Promise<unknown>[] = [];
+const RELAY_INTERVAL_MS = 500; // OUTBOX_RELAY_INTERVAL_MS in services.ts
+
+/** The relay scheduler's iterations over the load: one per interval in total is the claim. */
+class RelayCount {
+  private readonly queues: JobQueues;
+  private first = 0;
+  private since = 0;
+
+  constructor(redisUrl: string) {
+    this.queues = new JobQueues(createRedis(redisUrl, "producer"), { prefix: SOAK_QUEUE_PREFIX, deliveryMaxAttempts: MAX_ATTEMPTS });
+  }
+
+  private async iterations(): Promise<number> {
+    return (await this.queues.queues.maintenance.getJobScheduler(OUTBOX_RELAY_SCHEDULER))?.iterationCount ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.first = await this.iterations();
+    this.since = Date.now();
+  }
+
+  async stop(): Promise<{ runs: number; ms: number }> {
+    const runs = (await this.iterations()) - this.first;
+    const ms = Date.now() - this.since;
+    await this.queues.close();
+    this.queues.connection.disconnect();
+    return { runs, ms };
+  }
+}
 let cleaned: Promise<void> | undefined;
 
 /** Stops everything the soak started and drops its database; safe to call twice (end and Ctrl-C). */
@@ -96,8 +127,32 @@ async function dropRedisConnections(url: string): Promise<number> {
 }
 
 interface ChaosLog {
-  kills: { atS: number; restartMs: number }[];
+  kills: { atS: number; signal: "SIGKILL" | "SIGTERM"; restartMs: number; exitCode: number | null; recoveryMs?: number }[];
   redisDrops: { atS: number; clients: number }[];
+}
+
+/**
+ * How long the calls in flight when a worker was SIGKILLed took to be taken up again (claimed
+ * anew or finished): the crash-recovery time a person waits for (docs/reliability.md). Undefined
+ * when some were still untouched after a minute.
+ */
+async function measureRecovery(client: pg.Client, killedAt: Date): Promise<number | undefined> {
+  const { rows } = await client.query<{ id: number }>(
+    "SELECT id FROM webhook_calls WHERE status = 'IN_PROGRESS' AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND updated_at <= $1",
+    [killedAt],
+  );
+  const ids = rows.map((row) => row.id);
+  const recovered = await waitForUpTo(
+    async () => {
+      const { rows: left } = await client.query<{ n: string }>(
+        "SELECT count(*) AS n FROM webhook_calls WHERE id = ANY($1::int[]) AND updated_at <= $2",
+        [ids, killedAt],
+      );
+      return Number(left[0]?.n) === 0;
+    },
+    { what: "the killed worker's calls to be taken up again", timeoutMs: 60_000, intervalMs: 250, signal: abort.signal },
+  );
+  return recovered ? Date.now() - killedAt.getTime() : undefined;
 }
 
 /** The chaos schedule, run beside the load: the hanging webhook, the worker kills, the Redis drop. */
@@ -113,14 +168,26 @@ async function runChaos(timeline: Timeline, loadStartedAt: number, addHanging: (
         );
       },
     },
-    ...timeline.killsAtMs.map((atMs) => ({
+    ...timeline.killsAtMs.map((atMs, index) => ({
       atMs,
       run: async () => {
-        const pid = services!.worker?.child.pid;
-        await services!.killWorker();
-        const { startMs } = await services!.startWorker();
-        chaos.kills.push({ atS: (Date.now() - loadStartedAt) / 1000, restartMs: startMs });
-        log(`${at(atMs)} worker ${pid} SIGKILLed; new worker ${services!.worker?.child.pid} ready in ${(startMs / 1000).toFixed(1)} s`);
+        // With several workers, every other stop is graceful: replicas come and go both ways.
+        const signal = options.workers > 1 && index % 2 === 1 ? "SIGTERM" : "SIGKILL";
+        const killedAt = new Date();
+        const stopped = await services!.stopWorker(signal);
+        const recovery = signal === "SIGKILL" ? measureRecovery(pgClient!, killedAt) : undefined;
+        const { startMs, worker } = await services!.startWorker();
+        const kill: ChaosLog["kills"][number] = {
+          atS: (Date.now() - loadStartedAt) / 1000,
+          signal,
+          restartMs: startMs,
+          exitCode: stopped?.exitCode ?? null,
+        };
+        chaos.kills.push(kill);
+        log(
+          `${at(atMs)} worker ${stopped?.pid} ${signal === "SIGKILL" ? "SIGKILLed" : `SIGTERMed (exit ${stopped?.exitCode})`}; new worker ${worker.pid} ready in ${(startMs / 1000).toFixed(1)} s`,
+        );
+        if (recovery) recoveries.push(recovery.then((ms) => (kill.recoveryMs = ms)));
       },
     })),
     {
@@ -165,11 +232,16 @@ async function main(): Promise<boolean> {
     receivers.push(await SoakReceiver.start(name, behaviour, options.failureRate, seededRandom(options.seed + index)));
   }
   services = new SoakServices(env);
-  const api = await services.startApi();
-  const worker = await services.startWorker();
-  log(`API ready in ${(api.startMs / 1000).toFixed(1)} s at ${services.apiUrl}, worker in ${(worker.startMs / 1000).toFixed(1)} s`);
+  const starting = services;
+  const apis = await Promise.all(Array.from({ length: options.apis }, () => starting.startApi()));
+  const workers = await Promise.all(Array.from({ length: options.workers }, () => starting.startWorker()));
+  const seconds = (started: { startMs: number }[]) => started.map((one) => `${(one.startMs / 1000).toFixed(1)} s`).join(", ");
+  log(
+    `${options.apis} API(s) ready in ${seconds(apis)} at ${services.apiUrls.join(", ")}; ${options.workers} worker(s) in ${seconds(workers)}`,
+  );
 
-  const client = new ApiClient(services.apiUrl, admin, { timeoutMs: 10_000 });
+  const clients = services.apiUrls.map((url) => new ApiClient(url, admin, { timeoutMs: 10_000 }));
+  const client = clients[0] as ApiClient;
   const workspace = await client.createWorkspace(`soak-${runId}`);
   const webhooks: SoakWebhook[] = [];
   const addWebhook = async (receiver: SoakReceiver) => {
@@ -185,7 +257,7 @@ async function main(): Promise<boolean> {
   const hanging = receivers.find((receiver) => receiver.behaviour === "hanging")!;
   for (const receiver of receivers) if (receiver !== hanging) await addWebhook(receiver);
 
-  const load = new LoadGenerator(client, workspace.id, runId);
+  const load = new LoadGenerator(clients, workspace.id, runId);
   await load.run(options.rate, Date.now() + WARM_UP_MS, aborted);
   await load.settle();
   const warmUp = load.sent.filter((event) => event.acceptedAt !== undefined).length;
@@ -199,6 +271,8 @@ async function main(): Promise<boolean> {
   log(`warm-up: ${warmUp} events delivered; the measured load starts`);
 
   const chaos: ChaosLog = { kills: [], redisDrops: [] };
+  const relay = new RelayCount(redis.url);
+  await relay.start();
   const loadStartedAt = Date.now();
   await Promise.all([
     load.run(options.rate, loadStartedAt + timeline.endMs, aborted),
@@ -226,6 +300,8 @@ async function main(): Promise<boolean> {
       : `drain gave up after ${options.drainS} s with ${pending} calls or events unfinished`,
   );
   await sleep(500); // late duplicates of the last kills, if any, still reach the receivers
+  await Promise.all(recoveries);
+  const relayRuns = await relay.stop();
   const historyLeft = options.oldHistory > 0 ? await oldHistoryLeft(pgClient) : 0;
   if (options.oldHistory > 0)
     log(`old history: ${options.oldHistory - historyLeft} of ${options.oldHistory} events deleted by retention, ${historyLeft} left`);
@@ -241,8 +317,22 @@ async function main(): Promise<boolean> {
   });
   const ok = passed(figures);
   print();
+  const sigkills = chaos.kills.filter((kill) => kill.signal === "SIGKILL");
+  const sigterms = chaos.kills.filter((kill) => kill.signal === "SIGTERM");
+  const recoveryTimes = sigkills.map((kill) => kill.recoveryMs);
+  const worstRecoveryMs = recoveryTimes.some((ms) => ms === undefined) ? undefined : Math.max(0, ...(recoveryTimes as number[]));
   print(
-    `chaos: worker SIGKILLed ${chaos.kills.length}× (restarts ${chaos.kills.map((kill) => `${(kill.restartMs / 1000).toFixed(1)} s`).join(", ")}), Redis connections dropped ${chaos.redisDrops.length}×`,
+    `chaos: ${options.apis} API(s), ${options.workers} worker(s); worker SIGKILLed ${sigkills.length}×, SIGTERMed ${sigterms.length}× ` +
+      `(exit codes ${sigterms.map((kill) => kill.exitCode).join(", ") || "-"}), each replaced (restarts ${chaos.kills.map((kill) => `${(kill.restartMs / 1000).toFixed(1)} s`).join(", ")}); ` +
+      `Redis connections dropped ${chaos.redisDrops.length}×`,
+  );
+  print(
+    `recovery after a SIGKILL (calls in flight taken up again): worst ${worstRecoveryMs === undefined ? "over 60 s" : `${(worstRecoveryMs / 1000).toFixed(1)} s`}` +
+      ` (each: ${recoveryTimes.map((ms) => (ms === undefined ? "> 60 s" : `${(ms / 1000).toFixed(1)} s`)).join(", ") || "no kill"})`,
+  );
+  print(
+    `outbox relay: ${relayRuns.runs} scheduled runs in ${(relayRuns.ms / 1000).toFixed(0)} s at one per ${RELAY_INTERVAL_MS} ms ` +
+      `(${((relayRuns.runs * RELAY_INTERVAL_MS) / relayRuns.ms).toFixed(2)} per interval, however many workers)`,
   );
   print();
   print(formatFigures(figures));
@@ -251,7 +341,7 @@ async function main(): Promise<boolean> {
   print();
   print(ok ? "✓ soak passed: nothing lost, nothing stuck" : `✗ soak failed: lost ${figures.lost}, stuck ${figures.stuck}`);
   if (options.jsonPath) {
-    const report = { options, timeline, chaos, figures, errorsLogged: errors.count, passed: ok };
+    const report = { options, timeline, chaos, worstRecoveryMs, relayRuns, figures, errorsLogged: errors.count, passed: ok };
     await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   }
   return ok;

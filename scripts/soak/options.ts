@@ -8,6 +8,9 @@ export interface SoakOptions {
   rate: number;
   /** Seconds between two SIGKILLs of the worker during the chaos phase. */
   killEveryS: number;
+  /** API processes (the load goes to each in turn) and worker processes. */
+  apis: number;
+  workers: number;
   /** Upper bound of the wait for every call to reach SUCCESS or FAILURE once the load stops. */
   drainS: number;
   /** Chance that one of the flaky receivers answers 500. */
@@ -28,7 +31,11 @@ export const HELP = `npm run soak -- [options]
   --duration S      seconds of load (default 120): baseline, then a hanging webhook, then chaos
   --rate N          createEvent requests per second (default 5: about 50 delivery attempts/s,
                     well within one worker; above its capacity latency measures the backlog)
-  --kill-every S    seconds between SIGKILLs of the worker in the chaos phase (default 20)
+  --kill-every S    seconds between two worker stops in the chaos phase (default 20): a SIGKILL; with
+                    --workers 2 or more, every other one is a SIGTERM (graceful stop) instead; the
+                    stopped worker is replaced at once
+  --apis N          API processes, the load sent to each in turn (default 1)
+  --workers N       worker processes (default 1)
   --drain S         longest wait for every call to be final after the load (default 60)
   --failure-rate F  chance a flaky receiver answers 500 (default 0.2)
   --no-hanging      never add the hanging webhook (the run to compare the isolation phase with)
@@ -55,6 +62,8 @@ export function parseOptions(argv: string[]): SoakOptions | "help" {
       duration: { type: "string", default: "120" },
       rate: { type: "string", default: "5" },
       "kill-every": { type: "string", default: "20" },
+      apis: { type: "string", default: "1" },
+      workers: { type: "string", default: "1" },
       drain: { type: "string", default: "60" },
       "failure-rate": { type: "string", default: "0.2" },
       seed: { type: "string" },
@@ -72,6 +81,8 @@ export function parseOptions(argv: string[]): SoakOptions | "help" {
     durationS: number("duration", values.duration, 10, 24 * 3600),
     rate: number("rate", values.rate, 1, 500),
     killEveryS: number("kill-every", values["kill-every"], 2, 3600),
+    apis: number("apis", values.apis, 1, 16),
+    workers: number("workers", values.workers, 1, 16),
     drainS: number("drain", values.drain, 5, 3600),
     failureRate: number("failure-rate", values["failure-rate"], 0, 0.9),
     seed: values.seed === undefined ? Date.now() % 2 ** 31 : number("seed", values.seed, 0, 2 ** 31),

@@ -8,6 +8,8 @@ export interface SoakEnv {
   admin: { email: string; key: string };
 }
 
+export const SOAK_QUEUE_PREFIX = "mhsoak";
+
 /** Fast retries and recovery, so a two-minute run sees every path many times (README: configuration). */
 function serviceEnv(env: SoakEnv): Record<string, string> {
   return {
@@ -16,7 +18,7 @@ function serviceEnv(env: SoakEnv): Record<string, string> {
     LOG_FORMAT: "json",
     DATABASE_URL: env.databaseUrl,
     REDIS_URL: env.redisUrl,
-    QUEUE_PREFIX: "mhsoak",
+    QUEUE_PREFIX: SOAK_QUEUE_PREFIX,
     ADMIN_EMAIL: env.admin.email,
     ADMIN_DEVELOPER_KEY: env.admin.key,
     ALLOW_PRIVATE_TARGETS: "true",
@@ -60,44 +62,64 @@ class ErrorLines {
 }
 
 export class SoakServices {
-  api?: RunningApi;
-  worker?: RunningWorker;
-  /** Every worker started, killed ones included. */
+  readonly apis: RunningApi[] = [];
+  /** The workers running now. */
+  readonly live: RunningWorker[] = [];
+  /** Every worker started, stopped ones included. */
   private readonly workers: ServiceProcess[] = [];
   private readonly stopping = new AbortController();
   readonly errors = new ErrorLines();
+  private started = 0;
 
   constructor(private readonly env: SoakEnv) {}
 
-  get apiUrl(): string {
-    return this.api?.url ?? "";
+  get apiUrls(): string[] {
+    return this.apis.map((api) => api.url);
   }
 
   async startApi(): Promise<Started> {
     const started = Date.now();
-    this.api = await startApi(serviceEnv(this.env), { onLine: this.errors.note, signal: this.stopping.signal });
+    this.apis.push(
+      await startApi(serviceEnv(this.env), {
+        label: `api-${this.apis.length + 1}`,
+        onLine: this.errors.note,
+        signal: this.stopping.signal,
+      }),
+    );
     return { startMs: Date.now() - started };
   }
 
   /** Starts a worker and waits until its queues are consumed. */
-  async startWorker(): Promise<Started> {
+  async startWorker(): Promise<Started & { worker: RunningWorker }> {
     const started = Date.now();
-    this.worker = await startWorker(serviceEnv(this.env), { onLine: this.errors.note, signal: this.stopping.signal });
-    this.workers.push(this.worker);
-    return { startMs: Date.now() - started };
+    const worker = await startWorker(serviceEnv(this.env), {
+      label: `worker-${++this.started}`,
+      onLine: this.errors.note,
+      signal: this.stopping.signal,
+    });
+    this.workers.push(worker);
+    this.live.push(worker);
+    return { startMs: Date.now() - started, worker };
   }
 
-  /** SIGKILL: no shutdown handler runs, in-flight deliveries are cut off mid-way. */
-  async killWorker(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    worker.child.kill("SIGKILL");
-    await worker.exited;
+  /**
+   * Stops the oldest live worker: SIGKILL (no shutdown handler runs, in-flight deliveries are cut
+   * off mid-way) or SIGTERM (it finishes what it holds, then exits 0).
+   */
+  async stopWorker(signal: "SIGKILL" | "SIGTERM"): Promise<{ pid: number; exitCode: number | null } | undefined> {
+    const worker = this.live.shift();
+    if (!worker) return undefined;
+    if (signal === "SIGKILL") {
+      worker.child.kill("SIGKILL");
+      await worker.exited;
+      return { pid: worker.pid, exitCode: null };
+    }
+    return { pid: worker.pid, exitCode: await stopProcess(worker, 30_000) };
   }
 
   async stopAll(): Promise<void> {
     this.stopping.abort();
-    const running = [this.api, ...this.workers].filter((service): service is ServiceProcess => service !== undefined);
+    const running = [...this.apis, ...this.workers];
     await Promise.all(running.map((service) => stopProcess(service, 10_000)));
   }
 }

@@ -32,7 +32,7 @@ it("creates and migrates the database, serves the API, delivers an event, and st
       DATABASE_URL: databaseUrl(database),
       QUEUE_PREFIX: `mhtest-${runId()}-start-${process.pid}`,
       LOG_LEVEL: "info",
-      WORKER_METRICS_PORT: String(workerMetricsPort),
+      METRICS_PORT: String(workerMetricsPort),
     }),
   );
   await waitUntilAnswers(service, `${base}/readyz`);

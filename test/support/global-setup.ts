@@ -13,7 +13,7 @@ const SERVER_DEFAULTS = {
 
 // Runs outside jest's module system (no TypeScript packages, no path mapping, so none of
 // test/support or scripts/lib): it names the run, and migrates the run's template database with
-// the real `npm run migrate`. Test files clone the template (test-database.ts); the teardown drops
+// the real `npm run migrate`, once the build is current. Test files clone the template (test-database.ts); the teardown drops
 // every mh_test_<run>_*.
 export default async function globalSetup(): Promise<void> {
   for (const [name, value] of Object.entries(SERVER_DEFAULTS)) process.env[name] ||= value;
@@ -23,6 +23,12 @@ export default async function globalSetup(): Promise<void> {
   process.env.MODELHOOKS_TEST_TEMPLATE_DB = template;
   const templateUrl = new URL(process.env.TEST_DATABASE_URL as string);
   templateUrl.pathname = `/${template}`;
+  // The real processes the tests start run the built JavaScript: bring it up to date first
+  // (incremental: a no-op when nothing changed since the last build).
+  execFileSync("npm", ["run", "build:ts", "--silent"], {
+    env: { ...process.env, NODE_OPTIONS: "" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   execFileSync("npm", ["run", "migrate", "--silent"], {
     env: { ...process.env, NODE_OPTIONS: "", DATABASE_URL: templateUrl.toString(), LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],

@@ -41,7 +41,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     WORKER_STALLED_INTERVAL_MS: "1000",
     // Longer than any delivery timeout here, so closing a harness lets in-flight work finish.
     SHUTDOWN_TIMEOUT_MS: "15000",
-    WORKER_METRICS_PORT: "0",
+    METRICS_PORT: "0",
     // Far above the production defaults (20 per address, 100 per email): the authorization matrix
     // alone sends 64 wrong-key requests from 127.0.0.1 for one email within seconds.
     // test/integration/sign-in-throttle.test.ts sets its own limits.

@@ -1,15 +1,21 @@
 import type { Config } from "@modelhooks/config";
-import { createDb, type Db } from "@modelhooks/db";
-import { createMetrics, type Logger, type Metrics } from "@modelhooks/observability";
+import { createDb, watchDatabase, type DatabaseWatch, type Db } from "@modelhooks/db";
+import { createMetrics, OutageLog, type Logger, type Metrics } from "@modelhooks/observability";
 import { SignInThrottle } from "@modelhooks/identity";
-import { createRedis, JobQueues } from "@modelhooks/queues";
+import { createRedis, JobQueues, watchRedis, type RedisConnection } from "@modelhooks/queues";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
-import type { Redis } from "ioredis";
+
+export const REDIS_CHECK = "is Redis running and reachable from here, and is REDIS_URL right?";
+export const POSTGRES_CHECK = "is PostgreSQL running and reachable from here, is DATABASE_URL right, and has `npm run migrate` run?";
 
 export interface ApiDeps {
   config: Config;
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
+  /** PostgreSQL pinged in the background: outages are logged, `reachable` resolves once it answers. */
+  database: DatabaseWatch;
+  /** False while main.ts is still preparing (the first admin): /readyz says 503 until then. */
+  startUp: { done: boolean };
   queues: JobQueues;
   transport: WebhookTransport;
   secretBox: SecretBox;
@@ -20,21 +26,17 @@ export interface ApiDeps {
 
 export function createApiDeps(config: Config, logger: Logger): ApiDeps {
   const redis = createRedis(config.REDIS_URL, "producer");
-  // ioredis reports every failed reconnect; one line per outage is enough (the outbox covers it).
-  let redisDown = false;
-  redis.on("error", (error: Error) => {
-    if (!redisDown) logger.warn("Redis unreachable; events stay in the outbox until it is back", { error: error.message });
-    redisDown = true;
-  });
-  redis.on("ready", () => {
-    if (redisDown) logger.info("Redis reachable again");
-    redisDown = false;
-  });
+  // ioredis reports every failed reconnect: one line per interval of an outage is enough (and
+  // while Redis is down, events wait in the outbox).
+  watchRedis(redis, new OutageLog(logger, { name: "Redis", url: config.REDIS_URL, check: REDIS_CHECK }));
+  const db = createDb(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE ?? 10 });
   return {
     config,
-    db: createDb(config.DATABASE_URL),
+    db,
     redis,
-    // Redis errors are logged once per outage by the listener above.
+    database: watchDatabase(db, new OutageLog(logger, { name: "PostgreSQL", url: config.DATABASE_URL, check: POSTGRES_CHECK })),
+    startUp: { done: true },
+    // Redis errors are reported by the outage log above.
     queues: new JobQueues(redis, {
       prefix: config.QUEUE_PREFIX,
       deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS,
@@ -55,6 +57,7 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
 }
 
 export async function closeApiDeps(deps: ApiDeps): Promise<void> {
+  deps.database.stop();
   await deps.queues.close().catch(() => undefined);
   deps.transport.close();
   await deps.db.$disconnect();

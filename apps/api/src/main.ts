@@ -1,27 +1,37 @@
+import http from "node:http";
 import { loadConfigOrExit } from "@modelhooks/config";
 import { ensureBootstrapAdmin } from "@modelhooks/identity";
-import { createLogger } from "@modelhooks/observability";
+import { createLogger, listen } from "@modelhooks/observability";
 import { closeApiDeps, createApiDeps } from "./api-deps.js";
 import { createApp } from "./app.js";
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, "api");
-const deps = createApiDeps(config, logger);
 
-try {
-  const admin = await ensureBootstrapAdmin(deps.db, config.ADMIN_EMAIL, config.ADMIN_DEVELOPER_KEY);
-  if (admin === "created") logger.info("created the first system admin", { email: config.ADMIN_EMAIL });
-} catch (error) {
-  logger.error("cannot reach PostgreSQL at start-up (run `npm run migrate` first?)", { error: (error as Error).message });
+// The port first: when it is taken, one line and exit 1, before anything else is started or said.
+const server = http.createServer();
+const url = await listen(server, config.PORT, config.HOST, "PORT / HOST").catch((error: Error) => {
+  logger.error(error.message);
   process.exit(1);
-}
-
-const server = createApp(deps).listen(config.PORT, () => {
-  logger.info(`API listening on http://127.0.0.1:${config.PORT}`, { dashboard: `http://127.0.0.1:${config.PORT}/admin/queues` });
 });
-server.on("error", (error) => {
-  logger.error("cannot listen", { port: config.PORT, error: error.message });
-  process.exit(1);
+const deps = createApiDeps(config, logger);
+// Not ready before the first admin exists: a client told "ready" must be able to sign in.
+deps.startUp.done = false;
+server.on("request", createApp(deps));
+logger.info(`API listening on ${url}${config.HOST === "0.0.0.0" || config.HOST === "::" ? " (every interface)" : ""}`, {
+  dashboard: `${url}/admin/queues`,
+});
+
+// Until PostgreSQL answers, /readyz says 503 and the outage log says why, once per interval.
+void deps.database.reachable.then(async () => {
+  try {
+    const admin = await ensureBootstrapAdmin(deps.db, config.ADMIN_EMAIL, config.ADMIN_DEVELOPER_KEY);
+    if (admin === "created") logger.info("created the first system admin", { email: config.ADMIN_EMAIL });
+    deps.startUp.done = true;
+  } catch (error) {
+    logger.error(`cannot create the first system admin: ${(error as Error).message} (has \`npm run migrate\` run on this database?)`);
+    process.exit(1);
+  }
 });
 
 let stopping = false;

@@ -1,12 +1,12 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
-import { queueCatalog, type JobInput, type QueueKey } from "@modelhooks/queues";
+import { OUTBOX_RELAY_SCHEDULER, queueCatalog, RETENTION_SCHEDULER, type JobInput, type QueueKey } from "@modelhooks/queues";
 import { createBuildsProcessor } from "./processors/builds.js";
 import { createDeadlinesProcessor } from "./processors/deadlines.js";
 import { createRecoveriesProcessor } from "./processors/recoveries.js";
 import { createDeliveriesProcessor, webhookBackoff } from "./processors/deliveries.js";
 import { createEventsProcessor } from "./processors/events.js";
-import { createMaintenanceProcessor, OUTBOX_RELAY_SCHEDULER, runOutboxRelay } from "./processors/maintenance.js";
-import { createRetentionProcessor, RETENTION_SCHEDULER } from "./processors/retention.js";
+import { createMaintenanceProcessor } from "./processors/maintenance.js";
+import { createRetentionProcessor } from "./processors/retention.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 // One processor per queue of the catalog: a queue without one does not compile.
@@ -46,6 +46,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     // A job whose worker died is retried, however often that happens; it is never dropped.
     maxStalledCount: 1000,
+    // After a dropped Redis connection, fetching and completing jobs resume within a second
+    // (bullmq's default waits 15 s, which a soak saw stall every slot for that long).
+    runRetryDelay: 1000,
     settings: { backoffStrategy: webhookBackoff(deps) },
   };
   const workers = (Object.keys(processors) as QueueKey[]).map((key) => {
@@ -57,8 +60,12 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
         deps.logger.warn("job failed for good", { queue: key, jobId: job.id, error: error.message });
     });
-    // Mostly Redis connections dropping and coming back, which the worker survives on its own.
-    worker.on("error", (error) => deps.logger.warn("worker error", { queue: key, error: error.message }));
+    // Mostly Redis connections dropping and coming back, which the worker survives on its own:
+    // those are the outage log's (one line per interval); anything else is said as it comes.
+    worker.on("error", (error: Error & { code?: string }) => {
+      if (deps.redisOutage.down || typeof error.code === "string") deps.redisOutage.failed(error);
+      else deps.logger.warn("worker error", { queue: key, error: error.message });
+    });
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
@@ -74,8 +81,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const onReconnect = () =>
     void scheduleRelay().catch((error: Error) => deps.logger.warn("could not re-create the relay schedule", { error: error.message }));
   deps.redis.on("ready", onReconnect);
-  // Catch up at once on what piled up while no worker ran.
-  void runOutboxRelay(deps, relayCursor).catch((error: Error) => deps.logger.warn("start-up relay failed", { error: error.message }));
+  // No run of our own at start: however many workers start, the relay runs once per interval,
+  // on whichever worker takes the scheduler's job (the first one comes at once).
 
   return {
     workers,

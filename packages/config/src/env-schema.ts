@@ -38,6 +38,30 @@ function isProxyEntry(entry: string): boolean {
   return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
+/** An address to bind: an IP literal or a host name (localhost). */
+const host = z
+  .string()
+  .trim()
+  .refine((value) => isIP(value) !== 0 || /^[a-zA-Z0-9.-]+$/.test(value), "must be an IP address or a host name");
+
+/** Development listens on loopback only; a container must listen on every interface to be reached. */
+function defaultHost(nodeEnv: string): string {
+  return nodeEnv === "production" ? "0.0.0.0" : "127.0.0.1";
+}
+
+const redisUrl = z.string().refine(isRedisUrl, "must be redis://host:port, rediss://host:port, or redis-cluster://host:port,host:port,…");
+
+function isRedisUrl(value: string): boolean {
+  const cluster = /^rediss?-cluster:\/\/(?:[^@/]*@)?([^/?#]+)(?:[/?#].*)?$/.exec(value);
+  if (cluster) return (cluster[1] as string).split(",").every((node) => /^[\w.-]+:\d{1,5}$|^\[[\da-fA-F:]+\]:\d{1,5}$/.test(node.trim()));
+  if (!/^rediss?:\/\//.test(value)) return false;
+  try {
+    return new URL(value).hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 const encryptionKey = z.string().refine((value) => decodeKey(value)?.length === 32, "must be 32 bytes, as 64 hex characters or base64");
 
 export function decodeKey(value: string): Buffer | undefined {
@@ -50,12 +74,18 @@ export const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: integer(3000).pipe(z.number().max(65535)),
+    // Where the API listens; unset: loopback in development, every interface in production.
+    HOST: host.optional(),
     DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/modelhooks"),
-    REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+    // PostgreSQL connections per process (docs/deploy.md: replicas × pool ≤ max_connections);
+    // unset: 10 for the API, max(10, DELIVERY_CONCURRENCY / 2) for a worker.
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).optional(),
+    // redis://, rediss://, or a cluster: redis-cluster://host:port,host:port,… (docs/deploy.md).
+    REDIS_URL: redisUrl.default("redis://127.0.0.1:6379"),
     // Every BullMQ key lives under this prefix, so several deployments (or test runs) share a Redis.
     QUEUE_PREFIX: z
       .string()
-      .regex(/^[\w:.-]+$/)
+      .regex(/^[\w:.{}-]+$/)
       .default("modelhooks"),
     ADMIN_EMAIL: z.email().default("admin@modelhooks.local"),
     ADMIN_DEVELOPER_KEY: z.string().min(8).default(DEV_ADMIN_DEVELOPER_KEY),
@@ -94,12 +124,16 @@ export const envSchema = z
     RETENTION_DAYS: z.coerce.number().min(0).default(30),
     RETENTION_INTERVAL_MS: integer(10 * 60 * 1000, 1000),
     RETENTION_BATCH_SIZE: integer(500, 1).pipe(z.number().max(10_000)),
-    WORKER_LOCK_DURATION_MS: integer(30_000, 1000),
-    WORKER_STALLED_INTERVAL_MS: integer(30_000, 1000),
+    // A killed worker's jobs run again within about lock + stalled interval (docs/reliability.md,
+    // "Crash recovery"): 10 s + 5 s, for a few Redis commands per second per worker.
+    WORKER_LOCK_DURATION_MS: integer(10_000, 1000),
+    WORKER_STALLED_INTERVAL_MS: integer(5_000, 1000),
     SHUTDOWN_TIMEOUT_MS: integer(15_000, 0),
     WEBHOOK_DISABLE_AFTER_MS: integer(5 * 24 * 60 * 60 * 1000, 0),
     WEBHOOK_DISABLE_MIN_FAILURES: integer(20, 1),
-    WORKER_METRICS_PORT: integer(9464).pipe(z.number().max(65535)),
+    // A worker's /healthz, /readyz and /metrics (0: off); unset host as for HOST.
+    METRICS_PORT: integer(9464).pipe(z.number().max(65535)),
+    METRICS_HOST: host.optional(),
     LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   })
@@ -122,6 +156,10 @@ export const envSchema = z
   .transform((env) => ({
     ...env,
     ALLOW_PRIVATE_TARGETS: env.ALLOW_PRIVATE_TARGETS ?? env.NODE_ENV !== "production",
+    HOST: env.HOST ?? defaultHost(env.NODE_ENV),
+    // BullMQ on a cluster needs each queue's keys in one slot: a hash tag around the prefix does it.
+    QUEUE_PREFIX: /^rediss?-cluster:/.test(env.REDIS_URL) && !env.QUEUE_PREFIX.includes("{") ? `{${env.QUEUE_PREFIX}}` : env.QUEUE_PREFIX,
+    METRICS_HOST: env.METRICS_HOST ?? defaultHost(env.NODE_ENV),
     LOG_FORMAT: env.LOG_FORMAT ?? (env.NODE_ENV === "production" ? "json" : "pretty"),
     SECRET_ENCRYPTION_KEY_BYTES: decodeKey(env.SECRET_ENCRYPTION_KEY) as Buffer,
   }));

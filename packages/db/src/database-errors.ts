@@ -18,3 +18,19 @@ export function isDataError(error: unknown): boolean {
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === "P2002" || sqlStateOf(error) === "23505";
 }
+
+/**
+ * One line for a person: Prisma wraps a driver's "Can't reach database server at …" in several
+ * lines of invocation context; its meta carries the driver's own message.
+ */
+export function databaseErrorSummary(error: unknown): string {
+  const meta = (error as { meta?: { message?: unknown } } | undefined)?.meta;
+  if (typeof meta?.message === "string" && meta.message) return meta.message;
+  const lines = String(error instanceof Error ? error.message : error)
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const last = lines.at(-1) ?? "unknown error";
+  // "Raw query failed. Code: `N/A`. Message: `Can't reach database server at …`": the driver's part.
+  return /Message: `(.+)`\.?$/.exec(last)?.[1] ?? last;
+}

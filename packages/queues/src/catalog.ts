@@ -38,6 +38,11 @@ export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay
  */
 export const retentionJobSchema = z.strictObject({});
 
+/** The job scheduler of the maintenance queue's outbox relay: one per deployment, whatever the number of workers. */
+export const OUTBOX_RELAY_SCHEDULER = "outbox-relay";
+/** The job scheduler of the retention queue: one per deployment, like the relay's. */
+export const RETENTION_SCHEDULER = "retention";
+
 const keepFailedForDashboard = { age: 14 * 24 * 3600 };
 
 /** A job retried with exponential backoff, kept a while once done, and kept failed for the dashboard. */

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.js";
 import { queueCatalog, QUEUE_KEYS, type JobInput, type QueueKey } from "./catalog.js";
 
 export interface QueueSettings {
@@ -14,7 +14,7 @@ export class JobQueues {
   readonly queues: { [K in QueueKey]: Queue };
 
   constructor(
-    readonly connection: Redis,
+    readonly connection: RedisConnection,
     readonly settings: QueueSettings,
   ) {
     const make = (key: QueueKey) =>

@@ -33,11 +33,14 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
+// The claim takes the attempt's number (attempts + 1) before anything is sent, so a number goes
+// out at most once: an attempt cut off by a crash leaves a gap in the log, and the re-run sends the
+// next number instead of the same one twice (docs/reliability.md). `attempts` is returned as it was.
 export const CLAIM_CALLS = (callIds: number[]) => Prisma.sql`
   WITH c AS (
-    UPDATE webhook_calls SET status = 'IN_PROGRESS', updated_at = now()
+    UPDATE webhook_calls SET status = 'IN_PROGRESS', attempts = attempts + 1, updated_at = now()
     WHERE id = ANY(${callIds}::int[]) AND status IN ('UNKNOWN', 'IN_PROGRESS')
-    RETURNING id, attempts, webhook_id, event_id)
+    RETURNING id, attempts - 1 AS attempts, webhook_id, event_id)
   SELECT c.id, c.attempts, c.event_id AS "eventId", w.id AS "webhookId", w.name AS "webhookName", w.location, w.encrypted_secret AS "encryptedSecret",
          w.status::text AS "webhookStatus", w.consecutive_failures AS "consecutiveFailures", e.uuid, e.event_type::text AS "eventType",
          e.resource_type::text AS "resourceType", e.timestamp, e.payload, e.workspace_id AS "workspaceId", ws.name AS "workspaceName"

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { Gauge } from "prom-client";
-import { pingDatabase } from "@modelhooks/db";
+import { databaseErrorSummary, pingDatabase } from "@modelhooks/db";
 import { QUEUE_KEYS } from "@modelhooks/queues";
 import { countCallsByStatus } from "@modelhooks/webhooks";
 import type { ApiDeps } from "../api-deps.js";
@@ -54,15 +54,18 @@ export function healthRouter(deps: ApiDeps): Router {
     const [postgres, redis] = await Promise.all([
       withTimeout(pingDatabase(deps.db), 2000).then(
         () => "ok",
-        (error: Error) => `unreachable: ${error.message}`,
+        (error: unknown) => `unreachable: ${databaseErrorSummary(error)}`,
       ),
       withTimeout(deps.redis.ping(), 2000).then(
         () => "ok",
         (error: Error) => `unreachable: ${error.message}`,
       ),
     ]);
-    const ready = postgres === "ok" && redis === "ok";
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks: { postgres, redis } });
+    const startUp = deps.startUp.done ? "ok" : "starting";
+    const ready = postgres === "ok" && redis === "ok" && deps.startUp.done;
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? "ready" : "not ready", checks: { postgres, redis, ...(deps.startUp.done ? {} : { startUp }) } });
   });
 
   router.get("/metrics", async (_req, res) => {

@@ -5,8 +5,6 @@ import { recoverStalledBuilds } from "@modelhooks/registry";
 import { recoverOverdueCalls, resumeRecoveries } from "@modelhooks/webhooks";
 import type { WorkerDeps } from "../worker-deps.js";
 
-export const OUTBOX_RELAY_SCHEDULER = "outbox-relay";
-
 /** Where this process's sweep of overdue calls goes on from (in memory: a restart starts over). */
 export interface RelayCursor {
   afterId: number;

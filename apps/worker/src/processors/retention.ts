@@ -3,8 +3,6 @@ import { retentionJobSchema, type JobInput } from "@modelhooks/queues";
 import { enforceRetention } from "@modelhooks/webhooks";
 import type { WorkerDeps } from "../worker-deps.js";
 
-export const RETENTION_SCHEDULER = "retention";
-
 /**
  * One scheduled run (docs/reliability.md, "Retention"). It starts no batch after one interval, so
  * a backlog (the first run on a large table) is worked off run by run, not by two runs at once.
