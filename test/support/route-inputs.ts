@@ -77,6 +77,7 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
     body: { name: `hook-${fx.unique}`, workspace_id: fx.workspace.id, location: "https://example.com/hook", all_events: true },
   }),
   "POST /updateWebhook": (fx) => ({ params: {}, body: { id: fx.webhookId, new_location: "https://example.com/changed" } }),
+  "POST /rotateWebhookSecret": (fx) => ({ params: {}, body: { webhook_id: fx.webhookId, overlap_seconds: 3600 } }),
   "POST /findWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),
   "DELETE /deleteWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),
   "POST /deleteWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),

@@ -137,9 +137,25 @@ export const retriggerWebhookCallBody = z.strictObject({ call_id: idSchema });
 
 export const triggerTestBody = z.strictObject({ webhook_id: idSchema });
 
+/** How long a rotated-out secret may keep signing: a week covers a receiver deployed weekly. */
+export const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 60 * 60;
+export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 60 * 60;
+
+export const rotateWebhookSecretBody = z.strictObject({
+  webhook_id: idSchema,
+  /** Omitted: a strong one is generated and answered this once. */
+  mutual_secret: secret.min(1, "must not be empty; omit it to have one generated").optional(),
+  overlap_seconds: count
+    .pipe(
+      z.number().min(0, "must not be negative").max(MAX_SECRET_OVERLAP_SECONDS, `must be at most ${MAX_SECRET_OVERLAP_SECONDS} (7 days)`),
+    )
+    .default(DEFAULT_SECRET_OVERLAP_SECONDS),
+});
+
 export type CreateWebhookInput = z.output<typeof createWebhookBody>;
 export type UpdateWebhookInput = z.output<typeof updateWebhookBody>;
 export type FindWebhookInput = z.output<typeof findWebhookBody>;
 export type FindWebhookCallInput = z.output<typeof findWebhookCallBody>;
 export type FindEventsInput = z.output<typeof findEventsBody>;
+export type RotateWebhookSecretInput = z.output<typeof rotateWebhookSecretBody>;
 export type RecoverWebhookCallsInput = z.output<typeof recoverWebhookCallsBody>;

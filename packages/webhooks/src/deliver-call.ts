@@ -42,9 +42,11 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
   const attempt = call.attempts + 1;
   const log = deps.logger.child({ callId, eventUuid: call.uuid, webhookId: call.webhookId, attempt });
 
+  // Read at every attempt: a retry after a rotation is signed with the new secret and the old one.
   const secret = call.encryptedSecret ? deps.secretBox.open(call.encryptedSecret) : null;
+  const previousSecrets = call.encryptedPreviousSecrets.map((sealed) => deps.secretBox.open(sealed));
   const envelope = envelopeOf(call, call.workspaceName, { id: call.webhookId, name: call.webhookName }, false);
-  const request = buildOutgoingRequest({ envelope, secret, callId, attempt });
+  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, callId, attempt });
   const recordAttempt = (result: TransportResult, status: AttemptRecord["status"], nextAttemptAt: Date | null) =>
     recordAttemptOf(deps, call, { callId: call.id, attemptNumber: attempt, result, requestBody: request.body, status, nextAttemptAt });
 

@@ -21,7 +21,7 @@ export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-
 export { CallLedger } from "./call-ledger.js";
 export { recoverOverdueCalls } from "./recover-calls.js";
 export { createTransport, USER_AGENT } from "./create-transport.js";
-export { webhookView } from "./webhook-view.js";
+export { webhookView, type WebhookWithRotation } from "./webhook-view.js";
 export { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
 export { InFlightLimiter } from "./in-flight-limiter.js";
 export {
@@ -32,6 +32,14 @@ export {
   findVisibleWebhook,
   type WebhookAdminDeps,
 } from "./manage-webhooks.js";
+export {
+  rotateWebhookSecret,
+  eraseExpiredSecrets,
+  generateSecret,
+  MAX_PREVIOUS_SECRETS,
+  type Rotation,
+  type RotationDeps,
+} from "./rotate-secret.js";
 export { findWebhookCalls, retriggerWebhookCall, type RetriggerDeps } from "./call-log.js";
 export { sendTestEvent, type TestEventDeps } from "./test-event.js";
 export { webhookCallView, type CallWithAttempts } from "./webhook-call-view.js";

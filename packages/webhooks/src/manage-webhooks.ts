@@ -10,6 +10,7 @@ import { isUniqueViolation, type Db, type Prisma, type Webhook } from "@modelhoo
 import { canSeeWorkspace, targetWorkspace, visibleAmong, visibleWorkspaces, type Principal } from "@modelhooks/identity";
 import { isForbiddenHost } from "./address-guard.js";
 import type { SecretBox } from "./secret-box.js";
+import { signingPreviousSecretsInclude, type WebhookWithRotation } from "./webhook-view.js";
 
 export interface WebhookAdminDeps {
   db: Db;
@@ -60,7 +61,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
 }
 
 /** Verta's updateWebhook: lists change by additions and deletions; `status: ACTIVE` re-enables. */
-export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal, input: UpdateWebhookInput): Promise<Webhook> {
+export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal, input: UpdateWebhookInput): Promise<WebhookWithRotation> {
   if (input.new_location !== undefined) assertDeliverable(deps, input.new_location, "new_location");
   const current = await findVisibleWebhook(deps.db, principal, input.id);
   const allEvents = input.set_all_events ? true : input.clear_all_events ? false : current.allEvents;
@@ -75,8 +76,11 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
   };
   if (input.new_name !== undefined) data.name = input.new_name;
   if (input.new_location !== undefined) data.location = input.new_location;
-  if (input.mutual_secret !== undefined)
+  if (input.mutual_secret !== undefined) {
     data.encryptedSecret = input.mutual_secret === "" ? null : deps.secretBox.seal(input.mutual_secret);
+    // A replacement takes effect at once (Verta's behaviour), so secrets of a rotation stop signing too.
+    data.previousSecrets = { deleteMany: {} };
+  }
   if (input.status !== undefined && input.status !== current.status) {
     data.status = input.status;
     data.disabledReason = input.status === "DISABLED" ? `disabled by ${principal.email}` : null;
@@ -84,7 +88,7 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
     if (input.status === "ACTIVE") Object.assign(data, { consecutiveFailures: 0, failingSince: null });
   }
   try {
-    return await deps.db.webhook.update({ where: { id: current.id }, data });
+    return await deps.db.webhook.update({ where: { id: current.id }, data, include: signingPreviousSecretsInclude() });
   } catch (error) {
     if (isUniqueViolation(error)) throw duplicateName(input.new_name ?? current.name, current.workspaceId);
     throw error;
@@ -92,7 +96,7 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
 }
 
 /** The webhooks the caller can see, filtered (all filters AND-ed), oldest first. */
-export async function findWebhooks(db: Db, principal: Principal, filter: FindWebhookInput): Promise<Webhook[]> {
+export async function findWebhooks(db: Db, principal: Principal, filter: FindWebhookInput): Promise<WebhookWithRotation[]> {
   const workspaceIds = visibleAmong(principal, filter.workspace_id);
   return db.webhook.findMany({
     where: {
@@ -105,6 +109,7 @@ export async function findWebhooks(db: Db, principal: Principal, filter: FindWeb
         : {}),
     },
     orderBy: { id: "asc" },
+    include: signingPreviousSecretsInclude(),
   });
 }
 

@@ -3,6 +3,7 @@ import type { Db } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 import { findVisibleWebhook } from "./manage-webhooks.js";
 import { buildOutgoingRequest } from "./outgoing-request.js";
+import { signingPreviousSecrets } from "./rotate-secret.js";
 import type { SecretBox } from "./secret-box.js";
 import type { TransportResult, WebhookTransport } from "./webhook-transport.js";
 
@@ -32,6 +33,7 @@ export async function sendTestEvent(deps: TestEventDeps, principal: Principal, w
     test: true,
   };
   const secret = webhook.encryptedSecret ? deps.secretBox.open(webhook.encryptedSecret) : null;
-  const request = buildOutgoingRequest({ envelope, secret, callId: null, attempt: 1 });
+  const previousSecrets = await signingPreviousSecrets(deps.db, deps.secretBox, webhook.id);
+  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, callId: null, attempt: 1 });
   return deps.transport.send({ url: webhook.location, ...request });
 }
