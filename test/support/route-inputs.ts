@@ -74,9 +74,18 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   // EventService
   "POST /createWebhook": (fx) => ({
     params: {},
-    body: { name: `hook-${fx.unique}`, workspace_id: fx.workspace.id, location: "https://example.com/hook", all_events: true },
+    body: {
+      name: `hook-${fx.unique}`,
+      workspace_id: fx.workspace.id,
+      location: "https://example.com/hook",
+      all_events: true,
+      headers: { Authorization: "Bearer fixture-token" },
+    },
   }),
-  "POST /updateWebhook": (fx) => ({ params: {}, body: { id: fx.webhookId, new_location: "https://example.com/changed" } }),
+  "POST /updateWebhook": (fx) => ({
+    params: {},
+    body: { id: fx.webhookId, new_location: "https://example.com/changed", headers: { "X-Fixture": "1" } },
+  }),
   "POST /rotateWebhookSecret": (fx) => ({ params: {}, body: { webhook_id: fx.webhookId, overlap_seconds: 3600 } }),
   "POST /findWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),
   "DELETE /deleteWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),

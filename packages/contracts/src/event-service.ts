@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { idListSchema, listOf, locationSchema } from "./common.js";
+import { customHeadersSchema } from "./custom-headers.js";
 import { eventTypeSchema, idSchema, RESOURCE_TYPES, resourceTypeSchema } from "./event-schema.js";
 
 const eventTypes = z.array(eventTypeSchema).max(6);
@@ -15,6 +16,8 @@ export const createWebhookBody = z
     event_types: eventTypes.default([]),
     all_events: z.boolean().default(false),
     resource_types: resourceTypes.default([]),
+    /** Sent with every delivery and test; values are stored sealed and answered masked. */
+    headers: customHeadersSchema(false).optional(),
   })
   .superRefine((body, ctx) => {
     if (!body.all_events && body.event_types.length === 0) {
@@ -38,6 +41,8 @@ export const updateWebhookBody = z
     add_resource_types: resourceTypes.default([]),
     delete_resource_types: resourceTypes.default([]),
     status: webhookStatusSchema.optional(),
+    /** Replaces the set ({} removes all); a value of "••••" keeps that header's stored value. */
+    headers: customHeadersSchema(true).optional(),
   })
   .superRefine((body, ctx) => {
     if (body.set_all_events && body.clear_all_events) {

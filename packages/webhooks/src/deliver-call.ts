@@ -8,6 +8,7 @@ import { RetryableDeliveryError } from "./delivery-errors.js";
 import { envelopeOf } from "./envelope.js";
 import { recordAttempts, type AttemptRecord, type CallContext, type CallLedger } from "./call-ledger.js";
 import { buildOutgoingRequest } from "./outgoing-request.js";
+import { maskHeaderValues, openHeaders } from "./custom-headers.js";
 import type { SecretBox } from "./secret-box.js";
 import { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
 import { isOperational, recordCallFailure, type CallFailureReaction } from "./call-failure.js";
@@ -46,9 +47,18 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
   const secret = call.encryptedSecret ? deps.secretBox.open(call.encryptedSecret) : null;
   const previousSecrets = call.encryptedPreviousSecrets.map((sealed) => deps.secretBox.open(sealed));
   const envelope = envelopeOf(call, call.workspaceName, { id: call.webhookId, name: call.webhookName }, false);
-  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, callId, attempt });
+  const customHeaders = openHeaders(deps.secretBox, call.encryptedHeaders);
+  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, customHeaders, callId, attempt });
+  // The request log keeps the custom headers' names, never their values.
   const recordAttempt = (result: TransportResult, status: AttemptRecord["status"], nextAttemptAt: Date | null) =>
-    recordAttemptOf(deps, call, { callId: call.id, attemptNumber: attempt, result, requestBody: request.body, status, nextAttemptAt });
+    recordAttemptOf(deps, call, {
+      callId: call.id,
+      attemptNumber: attempt,
+      result: withMaskedRequest(result, call.headerNames),
+      requestBody: request.body,
+      status,
+      nextAttemptAt,
+    });
 
   if (call.webhookStatus !== "ACTIVE") {
     await recordAttempt(refusal(`webhook is ${call.webhookStatus.toLowerCase()}`), "FAILURE", null);
@@ -114,6 +124,11 @@ async function recordAttemptOf(deps: DeliveryDeps, call: CallContext, attempt: O
   if (disabled)
     deps.logger.warn("webhook disabled after failing continuously", { webhookId: call.webhookId, reason: disabled.disabledReason });
   await events.enqueue(deps, "service");
+}
+
+function withMaskedRequest(result: TransportResult, customHeaderNames: readonly string[]): TransportResult {
+  if (!result.request || customHeaderNames.length === 0) return result;
+  return { ...result, request: { ...result.request, headers: maskHeaderValues(result.request.headers, customHeaderNames) } };
 }
 
 function refusal(message: string): TransportResult {

@@ -9,6 +9,7 @@ import {
 import { isUniqueViolation, type Db, type Prisma, type Webhook } from "@modelhooks/db";
 import { canSeeWorkspace, targetWorkspace, visibleAmong, visibleWorkspaces, type Principal } from "@modelhooks/identity";
 import { isForbiddenHost } from "./address-guard.js";
+import { mergeHeaders, openHeaders, sealHeaders } from "./custom-headers.js";
 import type { SecretBox } from "./secret-box.js";
 import { signingPreviousSecretsInclude, type WebhookWithRotation } from "./webhook-view.js";
 
@@ -52,6 +53,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
         eventTypes: [...new Set(input.event_types)],
         allEvents: input.all_events,
         resourceTypes: [...new Set(input.resource_types)],
+        ...sealHeaders(deps.secretBox, input.headers ?? {}),
       },
     });
   } catch (error) {
@@ -81,6 +83,8 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
     // A replacement takes effect at once (Verta's behaviour), so secrets of a rotation stop signing too.
     data.previousSecrets = { deleteMany: {} };
   }
+  if (input.headers !== undefined)
+    Object.assign(data, sealHeaders(deps.secretBox, mergeHeaders(openHeaders(deps.secretBox, current.encryptedHeaders), input.headers)));
   if (input.status !== undefined && input.status !== current.status) {
     data.status = input.status;
     data.disabledReason = input.status === "DISABLED" ? `disabled by ${principal.email}` : null;

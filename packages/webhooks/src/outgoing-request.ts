@@ -18,16 +18,27 @@ export interface RequestContext {
   secret: string | null;
   /** Rotated-out secrets still in their overlap: each signs too, after the current one. */
   previousSecrets?: readonly string[];
+  /** The webhook's own headers (custom-headers.ts); none of them can be one of ours. */
+  customHeaders?: Readonly<Record<string, string>>;
   callId: number | null;
   attempt: number;
   now?: Date;
 }
 
 /** The body and the Standard Webhooks headers of one attempt (docs/api.md, Deliveries on the wire). */
-export function buildOutgoingRequest({ envelope, secret, previousSecrets = [], callId, attempt, now = new Date() }: RequestContext) {
+export function buildOutgoingRequest({
+  envelope,
+  secret,
+  previousSecrets = [],
+  customHeaders = {},
+  callId,
+  attempt,
+  now = new Date(),
+}: RequestContext) {
   const body = JSON.stringify(envelope);
   const timestamp = Math.floor(now.getTime() / 1000);
   const headers: Record<string, string> = {
+    ...customHeaders,
     "content-type": "application/json",
     "webhook-id": envelope.event_uuid,
     "webhook-timestamp": String(timestamp),

@@ -4,6 +4,7 @@ import type { Principal } from "@modelhooks/identity";
 import { findVisibleWebhook } from "./manage-webhooks.js";
 import { buildOutgoingRequest } from "./outgoing-request.js";
 import { signingPreviousSecrets } from "./rotate-secret.js";
+import { openHeaders } from "./custom-headers.js";
 import type { SecretBox } from "./secret-box.js";
 import type { TransportResult, WebhookTransport } from "./webhook-transport.js";
 
@@ -34,6 +35,7 @@ export async function sendTestEvent(deps: TestEventDeps, principal: Principal, w
   };
   const secret = webhook.encryptedSecret ? deps.secretBox.open(webhook.encryptedSecret) : null;
   const previousSecrets = await signingPreviousSecrets(deps.db, deps.secretBox, webhook.id);
-  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, callId: null, attempt: 1 });
+  const customHeaders = openHeaders(deps.secretBox, webhook.encryptedHeaders);
+  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, customHeaders, callId: null, attempt: 1 });
   return deps.transport.send({ url: webhook.location, ...request });
 }

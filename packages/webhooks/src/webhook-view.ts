@@ -1,3 +1,4 @@
+import { MASKED_HEADER_VALUE } from "@modelhooks/contracts";
 import type { Webhook } from "@modelhooks/db";
 
 /** With its rotated-out secrets still signing, when the caller loaded them (signingPreviousSecretsInclude). */
@@ -23,6 +24,8 @@ export function webhookView(webhook: WebhookWithRotation) {
     event_types: webhook.eventTypes,
     all_events: webhook.allEvents,
     resource_types: webhook.resourceTypes,
+    // Names only: a stored value never leaves, not even to the admin who set it.
+    headers: Object.fromEntries(webhook.headerNames.map((name) => [name, MASKED_HEADER_VALUE])),
     status: webhook.status,
     ...(webhook.disabledReason ? { disabled_reason: webhook.disabledReason } : {}),
     created_at: webhook.createdAt.toISOString(),
