@@ -80,11 +80,17 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
       location: "https://example.com/hook",
       all_events: true,
       headers: { Authorization: "Bearer fixture-token" },
+      registered_model_ids: [fx.modelId],
     },
   }),
   "POST /updateWebhook": (fx) => ({
     params: {},
-    body: { id: fx.webhookId, new_location: "https://example.com/changed", headers: { "X-Fixture": "1" } },
+    body: {
+      id: fx.webhookId,
+      new_location: "https://example.com/changed",
+      headers: { "X-Fixture": "1" },
+      registered_model_ids: [fx.modelId],
+    },
   }),
   "POST /rotateWebhookSecret": (fx) => ({ params: {}, body: { webhook_id: fx.webhookId, overlap_seconds: 3600 } }),
   "POST /findWebhook": (fx) => ({ params: {}, body: { ids: [fx.webhookId] } }),

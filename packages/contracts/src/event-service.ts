@@ -6,6 +6,9 @@ import { eventTypeSchema, idSchema, RESOURCE_TYPES, resourceTypeSchema } from ".
 const eventTypes = z.array(eventTypeSchema).max(6);
 const resourceTypes = z.array(resourceTypeSchema).max(RESOURCE_TYPES.length);
 const secret = z.string().max(1024, "must be at most 1024 characters");
+/** A webhook's scope: registered models of its workspace; empty means every model. */
+export const MAX_SCOPED_MODELS = 100;
+const registeredModelIds = z.array(idSchema).max(MAX_SCOPED_MODELS, `must list at most ${MAX_SCOPED_MODELS} models`);
 
 export const createWebhookBody = z
   .strictObject({
@@ -18,6 +21,7 @@ export const createWebhookBody = z
     resource_types: resourceTypes.default([]),
     /** Sent with every delivery and test; values are stored sealed and answered masked. */
     headers: customHeadersSchema(false).optional(),
+    registered_model_ids: registeredModelIds.default([]),
   })
   .superRefine((body, ctx) => {
     if (!body.all_events && body.event_types.length === 0) {
@@ -43,6 +47,8 @@ export const updateWebhookBody = z
     status: webhookStatusSchema.optional(),
     /** Replaces the set ({} removes all); a value of "••••" keeps that header's stored value. */
     headers: customHeadersSchema(true).optional(),
+    /** Replaces the scope; [] receives every model's events again. */
+    registered_model_ids: registeredModelIds.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.set_all_events && body.clear_all_events) {

@@ -76,6 +76,7 @@ export async function failScan(
       "BUILD",
       { build: buildView(build) },
       { build: buildView(after) },
+      build.modelVersion.registeredModel.id,
     ),
   );
   return after;
@@ -111,7 +112,12 @@ export async function emitScanRequest(tx: Tx, events: PendingEvents, build: Buil
     data: { scanEventId: recorded.created ? recorded.id : null },
     include: buildContext,
   });
-  const subscribers = await countSubscribers(tx, { workspaceId: model.workspaceId, eventType: "REQUEST_SCAN", resourceType: "BUILD" });
+  const subscribers = await countSubscribers(tx, {
+    workspaceId: model.workspaceId,
+    eventType: "REQUEST_SCAN",
+    resourceType: "BUILD",
+    registeredModelId: model.id,
+  });
   if (subscribers === 0) {
     await failScan(
       tx,
@@ -196,6 +202,7 @@ export async function recordVerdict(
       "BUILD",
       { build: buildView(before) },
       { build: buildView(after) },
+      before.modelVersion.registeredModel.id,
     ),
   );
   return after;

@@ -32,6 +32,17 @@ function assertDeliverable(deps: WebhookAdminDeps, location: string, field: stri
   throw invalidArgument(field, "must not point at a loopback, private, link-local, metadata or other special-purpose address");
 }
 
+/** A scope names models of the webhook's own workspace only; anything else is refused, never silently ignored. */
+async function scopeOf(db: Db, workspaceId: number, requested: readonly number[]): Promise<number[]> {
+  const ids = [...new Set(requested)];
+  if (ids.length === 0) return ids;
+  const found = await db.registeredModel.findMany({ where: { id: { in: ids }, workspaceId }, select: { id: true } });
+  const unknown = ids.filter((id) => !found.some((model) => model.id === id));
+  if (unknown.length > 0)
+    throw invalidArgument("registered_model_ids", `no registered model ${unknown.join(", ")} in workspace ${workspaceId}`);
+  return ids;
+}
+
 const duplicateName = (name: string, workspaceId: number) =>
   alreadyExists(`a webhook named "${name}" already exists in workspace ${workspaceId}`, "name");
 
@@ -43,6 +54,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
   const workspaceId = targetWorkspace(principal, input.workspace_id);
   const workspace = await deps.db.workspace.findUnique({ where: { id: workspaceId }, select: { id: true } });
   if (!workspace) throw notFound(`workspace ${workspaceId}`);
+  const registeredModelIds = await scopeOf(deps.db, workspaceId, input.registered_model_ids);
   try {
     return await deps.db.webhook.create({
       data: {
@@ -54,6 +66,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
         allEvents: input.all_events,
         resourceTypes: [...new Set(input.resource_types)],
         ...sealHeaders(deps.secretBox, input.headers ?? {}),
+        registeredModelIds,
       },
     });
   } catch (error) {
@@ -83,6 +96,8 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
     // A replacement takes effect at once (Verta's behaviour), so secrets of a rotation stop signing too.
     data.previousSecrets = { deleteMany: {} };
   }
+  if (input.registered_model_ids !== undefined)
+    data.registeredModelIds = await scopeOf(deps.db, current.workspaceId, input.registered_model_ids);
   if (input.headers !== undefined)
     Object.assign(data, sealHeaders(deps.secretBox, mergeHeaders(openHeaders(deps.secretBox, current.encryptedHeaders), input.headers)));
   if (input.status !== undefined && input.status !== current.status) {

@@ -24,6 +24,7 @@ export function webhookView(webhook: WebhookWithRotation) {
     event_types: webhook.eventTypes,
     all_events: webhook.allEvents,
     resource_types: webhook.resourceTypes,
+    registered_model_ids: webhook.registeredModelIds,
     // Names only: a stored value never leaves, not even to the admin who set it.
     headers: Object.fromEntries(webhook.headerNames.map((name) => [name, MASKED_HEADER_VALUE])),
     status: webhook.status,
