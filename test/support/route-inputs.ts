@@ -81,6 +81,7 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
       all_events: true,
       headers: { Authorization: "Bearer fixture-token" },
       registered_model_ids: [fx.modelId],
+      max_deliveries_per_second: 50,
     },
   }),
   "POST /updateWebhook": (fx) => ({
@@ -90,6 +91,7 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
       new_location: "https://example.com/changed",
       headers: { "X-Fixture": "1" },
       registered_model_ids: [fx.modelId],
+      max_deliveries_per_second: 50,
     },
   }),
   "POST /rotateWebhookSecret": (fx) => ({ params: {}, body: { webhook_id: fx.webhookId, overlap_seconds: 3600 } }),

@@ -6,6 +6,24 @@ import { eventTypeSchema, idSchema, RESOURCE_TYPES, resourceTypeSchema } from ".
 const eventTypes = z.array(eventTypeSchema).max(6);
 const resourceTypes = z.array(resourceTypeSchema).max(RESOURCE_TYPES.length);
 const secret = z.string().max(1024, "must be at most 1024 characters");
+/** A whole number as a JSON number or a numeric string (protobuf JSON). */
+const count = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^\d{1,9}$/, "must be a whole number")
+    .transform(Number),
+]);
+
+/** A webhook's delivery rate limit; above this, a receiver wants a queue of its own, not a webhook. */
+export const MAX_DELIVERIES_PER_SECOND = 1000;
+const deliveriesPerSecond = count.pipe(
+  z
+    .number()
+    .min(1, "must be at least 1 (null or absent: no limit)")
+    .max(MAX_DELIVERIES_PER_SECOND, `must be at most ${MAX_DELIVERIES_PER_SECOND}`),
+);
+
 /** A webhook's scope: registered models of its workspace; empty means every model. */
 export const MAX_SCOPED_MODELS = 100;
 const registeredModelIds = z.array(idSchema).max(MAX_SCOPED_MODELS, `must list at most ${MAX_SCOPED_MODELS} models`);
@@ -22,6 +40,7 @@ export const createWebhookBody = z
     /** Sent with every delivery and test; values are stored sealed and answered masked. */
     headers: customHeadersSchema(false).optional(),
     registered_model_ids: registeredModelIds.default([]),
+    max_deliveries_per_second: deliveriesPerSecond.nullable().default(null),
   })
   .superRefine((body, ctx) => {
     if (!body.all_events && body.event_types.length === 0) {
@@ -49,6 +68,8 @@ export const updateWebhookBody = z
     headers: customHeadersSchema(true).optional(),
     /** Replaces the scope; [] receives every model's events again. */
     registered_model_ids: registeredModelIds.optional(),
+    /** null removes the limit. */
+    max_deliveries_per_second: deliveriesPerSecond.nullable().optional(),
   })
   .superRefine((body, ctx) => {
     if (body.set_all_events && body.clear_all_events) {
@@ -64,15 +85,6 @@ export const findWebhookBody = z.strictObject({
 });
 
 export const deleteWebhookBody = z.strictObject({ ids: z.array(idSchema).min(1, "must name at least one webhook") });
-
-/** A whole number as a JSON number or a numeric string (protobuf JSON). */
-const count = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^\d{1,9}$/, "must be a whole number")
-    .transform(Number),
-]);
 
 export const callStatusSchema = z.enum(["UNKNOWN", "SUCCESS", "FAILURE", "IN_PROGRESS"]);
 

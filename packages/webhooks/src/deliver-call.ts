@@ -4,7 +4,8 @@ import { PendingEvents } from "@modelhooks/events";
 import type { Logger, Metrics } from "@modelhooks/observability";
 import type { JobQueues } from "@modelhooks/queues";
 import { parseRetryAfter, retryDelayMs, type BackoffSettings } from "./backoff.js";
-import { RetryableDeliveryError } from "./delivery-errors.js";
+import { RetryableDeliveryError, ThrottledDelivery } from "./delivery-errors.js";
+import type { DeliveryRateGate } from "./delivery-rate-gate.js";
 import { envelopeOf } from "./envelope.js";
 import { recordAttempts, type AttemptRecord, type CallContext, type CallLedger } from "./call-ledger.js";
 import { buildOutgoingRequest } from "./outgoing-request.js";
@@ -21,6 +22,8 @@ export interface DeliveryDeps {
   queues: JobQueues;
   transport: WebhookTransport;
   secretBox: SecretBox;
+  /** Holds back deliveries of webhooks with max_deliveries_per_second; shared by all workers through Redis. */
+  rateGate?: DeliveryRateGate;
   metrics?: Metrics;
   logger: Logger;
   settings: { maxAttempts: number; backoff: BackoffSettings; health: HealthSettings };
@@ -34,7 +37,8 @@ export type DeliveryOutcome = "success" | "retry" | "failure" | "skipped";
  * One attempt of one call. The call row is the state (its attempt count, not bullmq's, decides
  * when to give up), so the handler is safe to re-run after a crash: a final call is left alone.
  * Throws RetryableDeliveryError to have bullmq retry, UnrecoverableError after the last attempt
- * (the call is already marked FAILURE then; the failed job stays in the dashboard).
+ * (the call is already marked FAILURE then; the failed job stays in the dashboard), and
+ * ThrottledDelivery, before anything is sent or counted, when the webhook's rate limit says wait.
  */
 export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<DeliveryOutcome> {
   const { settings } = deps;
@@ -64,6 +68,11 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
     await recordAttempt(refusal(`webhook is ${call.webhookStatus.toLowerCase()}`), "FAILURE", null);
     log.warn("call not delivered: webhook is not active");
     throw new UnrecoverableError("webhook is not active");
+  }
+
+  if (call.maxDeliveriesPerSecond !== null && deps.rateGate) {
+    const waitMs = await deps.rateGate.acquire(call.webhookId, call.maxDeliveriesPerSecond);
+    if (waitMs > 0) throw new ThrottledDelivery(waitMs);
   }
 
   const result = await deps.transport.send({ url: call.location, ...request });

@@ -13,7 +13,8 @@ export {
 export { WebhookTransport, type TransportSettings, type TransportResult, type OutgoingWebhook } from "./webhook-transport.js";
 export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
 export { envelopeOf } from "./envelope.js";
-export { RetryableDeliveryError } from "./delivery-errors.js";
+export { RetryableDeliveryError, ThrottledDelivery } from "./delivery-errors.js";
+export { DeliveryRateGate, RATE_WINDOW_MS, type ScriptRunner } from "./delivery-rate-gate.js";
 export { MATCHING_WEBHOOKS, countSubscribers, webhookMatches, type MatchableEvent } from "./matching.js";
 export { fanOutEvent, type FanOutResult } from "./fan-out.js";
 export { deliveryJob, deliveryJobName } from "./delivery-job.js";

@@ -67,6 +67,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
         resourceTypes: [...new Set(input.resource_types)],
         ...sealHeaders(deps.secretBox, input.headers ?? {}),
         registeredModelIds,
+        maxDeliveriesPerSecond: input.max_deliveries_per_second,
       },
     });
   } catch (error) {
@@ -96,6 +97,7 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
     // A replacement takes effect at once (Verta's behaviour), so secrets of a rotation stop signing too.
     data.previousSecrets = { deleteMany: {} };
   }
+  if (input.max_deliveries_per_second !== undefined) data.maxDeliveriesPerSecond = input.max_deliveries_per_second;
   if (input.registered_model_ids !== undefined)
     data.registeredModelIds = await scopeOf(deps.db, current.workspaceId, input.registered_model_ids);
   if (input.headers !== undefined)

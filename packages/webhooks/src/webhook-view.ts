@@ -25,6 +25,7 @@ export function webhookView(webhook: WebhookWithRotation) {
     all_events: webhook.allEvents,
     resource_types: webhook.resourceTypes,
     registered_model_ids: webhook.registeredModelIds,
+    max_deliveries_per_second: webhook.maxDeliveriesPerSecond,
     // Names only: a stored value never leaves, not even to the admin who set it.
     headers: Object.fromEntries(webhook.headerNames.map((name) => [name, MASKED_HEADER_VALUE])),
     status: webhook.status,
