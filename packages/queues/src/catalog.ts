@@ -34,16 +34,20 @@ export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay
 
 const keepFailedForDashboard = { age: 14 * 24 * 3600 };
 
+/** A job retried with exponential backoff, kept a while once done, and kept failed for the dashboard. */
+const retried = (attempts: number, firstDelayMs: number, keepCompleted: { age: number; count: number }): DefaultJobOptions => ({
+  attempts,
+  backoff: { type: "exponential", delay: firstDelayMs },
+  removeOnComplete: keepCompleted,
+  removeOnFail: keepFailedForDashboard,
+});
+const aDay = (count: number) => ({ age: 24 * 3600, count });
+
 export const queueCatalog = {
   events: {
     name: "events",
     schema: fanOutJobSchema,
-    jobOptions: {
-      attempts: 10,
-      backoff: { type: "exponential", delay: 1000 },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    jobOptions: retried(10, 1000, { age: 3600, count: 10_000 }),
   },
   deliveries: {
     name: "deliveries",
@@ -52,7 +56,7 @@ export const queueCatalog = {
     // "webhook" backoff strategy the delivery worker registers.
     jobOptions: {
       backoff: { type: "webhook" },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnComplete: aDay(10_000),
       removeOnFail: keepFailedForDashboard,
     },
   },
@@ -61,33 +65,18 @@ export const queueCatalog = {
     schema: buildJobSchema,
     // A builder's own failure is recorded on the build, not retried; these attempts cover the
     // database or Redis failing around it.
-    jobOptions: {
-      attempts: 5,
-      backoff: { type: "exponential", delay: 2000 },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    jobOptions: retried(5, 2000, aDay(1000)),
   },
   deadlines: {
     name: "deadlines",
     schema: deadlineJobSchema,
     // A deadline that cannot be checked (database down) is tried again; it never just vanishes.
-    jobOptions: {
-      attempts: 20,
-      backoff: { type: "exponential", delay: 5000 },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    jobOptions: retried(20, 5000, aDay(1000)),
   },
   recoveries: {
     name: "recoveries",
     schema: recoveryJobSchema,
-    jobOptions: {
-      attempts: 20,
-      backoff: { type: "exponential", delay: 2000 },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    jobOptions: retried(20, 2000, aDay(1000)),
   },
   maintenance: {
     name: "maintenance",
