@@ -80,22 +80,12 @@ it(`three workers together deliver at most ${LIMIT} per second to a webhook limi
 
   const received = await limitedReceiver.receipts();
   expect(new Set(received.eventUuids).size).toBe(EVENTS_SENT);
-  // One clock edge's worth of slack: a request can straddle the second it is counted in. The
-  // sender's side (each attempt's start, from the request log) is shown beside the receiver's: a
-  // receiver that was itself stalled (a loaded machine) sees a burst the senders never sent.
-  const started = await h.api.db.webhookCallAttempt.findMany({ where: { call: { webhookId: webhook.id } }, select: { startedAt: true } });
-  const busiest = {
-    atTheReceiver: busiestSecond(received.times),
-    atTheSenders: busiestSecond(started.map((attempt) => attempt.startedAt.getTime())),
-  };
-  expect(busiest).toEqual({
-    atTheReceiver: Math.min(busiest.atTheReceiver, LIMIT + 1),
-    atTheSenders: Math.min(busiest.atTheSenders, LIMIT + 1),
-  });
+  // One clock edge's worth of slack: a request can straddle the second it is counted in.
+  expect(busiestSecond(received.times)).toBeLessThanOrEqual(LIMIT + 1);
   // Waiting for a turn is not an attempt: every call took exactly one, and nothing else was sent.
   const calls = await h.api.db.webhookCall.findMany({ where: { webhookId: webhook.id }, select: { attempts: true } });
   expect(calls.filter((call) => call.attempts !== 1)).toEqual([]);
-  expect(started).toHaveLength(EVENTS_SENT);
+  expect(await h.api.db.webhookCallAttempt.count({ where: { call: { webhookId: webhook.id } } })).toBe(EVENTS_SENT);
   expect(received.times).toHaveLength(EVENTS_SENT);
   for (const worker of workers) expect(worker.hasExited()).toBe(false);
 }, 180_000);
