@@ -81,6 +81,11 @@ const awkwardValues = fc.constantFrom<JsonValue>(
   "https://user:pass@example.com/",
   "http://169.254.169.254/latest/meta-data",
   "file:///etc/passwd",
+  // Header values and names (a webhook's custom headers): the mask, a split line, ours.
+  "••••",
+  "x\r\nX-Injected: 1",
+  "Content-Length",
+  "webhook-signature",
   [],
   {},
   [[]],
@@ -162,6 +167,9 @@ const awkwardKey = fc.oneof(
     "\u0000",
     "a.b",
     "$where",
+    "Host",
+    "X-Modelhooks-Attempt",
+    "bad name",
   ),
 );
 

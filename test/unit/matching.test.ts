@@ -9,10 +9,11 @@ const webhook = (overrides: Partial<MatchableWebhook> = {}): MatchableWebhook =>
   allEvents: false,
   eventTypes: ["CREATE"],
   resourceTypes: [],
+  registeredModelIds: [],
   ...overrides,
 });
 
-const event: MatchableEvent = { workspaceId: 1, eventType: "CREATE", resourceType: "MODEL_VERSION" };
+const event: MatchableEvent = { workspaceId: 1, eventType: "CREATE", resourceType: "MODEL_VERSION", registeredModelId: 7 };
 
 describe("webhookMatches", () => {
   it("matches an active webhook of the same workspace that wants the event type, with no resource filter", () => {
@@ -50,5 +51,14 @@ describe("webhookMatches", () => {
     expect(webhookMatches({ ...all, workspaceId: 9 }, event)).toBe(false);
     expect(webhookMatches({ ...all, status: "DISABLED" }, event)).toBe(false);
     expect(webhookMatches({ ...all, resourceTypes: ["BUILD"] }, event)).toBe(false);
+  });
+
+  it("treats an empty scope as every model, and otherwise requires the event's model (an event of none is outside it)", () => {
+    expect(webhookMatches(webhook({ registeredModelIds: [] }), { ...event, registeredModelId: null })).toBe(true);
+    expect(webhookMatches(webhook({ registeredModelIds: [7] }), event)).toBe(true);
+    expect(webhookMatches(webhook({ registeredModelIds: [3, 7] }), event)).toBe(true);
+    expect(webhookMatches(webhook({ registeredModelIds: [3] }), event)).toBe(false);
+    expect(webhookMatches(webhook({ registeredModelIds: [7] }), { ...event, registeredModelId: null })).toBe(false);
+    expect(webhookMatches(webhook({ registeredModelIds: [3], allEvents: true }), event)).toBe(false);
   });
 });

@@ -83,4 +83,14 @@ describe("buildOutgoingRequest", () => {
     expect(headers["webhook-id"]).toBe(envelope.event_uuid);
     expect(JSON.parse(body)).toEqual(envelope);
   });
+
+  it("signs with every secret of a rotation, new first, space-separated; the library verifies with either", () => {
+    const { body, headers } = buildOutgoingRequest({ envelope, secret: "new", previousSecrets: ["old", "older"], callId: 1, attempt: 1 });
+    const timestamp = Number(headers["webhook-timestamp"]);
+    expect(headers["webhook-signature"]).toBe(
+      ["new", "old", "older"].map((secret) => signPayload(secret, envelope.event_uuid, timestamp, body)).join(" "),
+    );
+    for (const secret of ["new", "old", "older"]) expect(verifierFor(secret).verify(body, headers)).toEqual(envelope);
+    expect(() => verifierFor("another").verify(body, headers)).toThrow();
+  });
 });

@@ -1,10 +1,32 @@
 import { z } from "zod";
 import { idListSchema, listOf, locationSchema } from "./common.js";
+import { customHeadersSchema } from "./custom-headers.js";
 import { eventTypeSchema, idSchema, RESOURCE_TYPES, resourceTypeSchema } from "./event-schema.js";
 
 const eventTypes = z.array(eventTypeSchema).max(6);
 const resourceTypes = z.array(resourceTypeSchema).max(RESOURCE_TYPES.length);
 const secret = z.string().max(1024, "must be at most 1024 characters");
+/** A whole number as a JSON number or a numeric string (protobuf JSON). */
+const count = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^\d{1,9}$/, "must be a whole number")
+    .transform(Number),
+]);
+
+/** A webhook's delivery rate limit; above this, a receiver wants a queue of its own, not a webhook. */
+export const MAX_DELIVERIES_PER_SECOND = 1000;
+const deliveriesPerSecond = count.pipe(
+  z
+    .number()
+    .min(1, "must be at least 1 (null or absent: no limit)")
+    .max(MAX_DELIVERIES_PER_SECOND, `must be at most ${MAX_DELIVERIES_PER_SECOND}`),
+);
+
+/** A webhook's scope: registered models of its workspace; empty means every model. */
+export const MAX_SCOPED_MODELS = 100;
+const registeredModelIds = z.array(idSchema).max(MAX_SCOPED_MODELS, `must list at most ${MAX_SCOPED_MODELS} models`);
 
 export const createWebhookBody = z
   .strictObject({
@@ -15,6 +37,10 @@ export const createWebhookBody = z
     event_types: eventTypes.default([]),
     all_events: z.boolean().default(false),
     resource_types: resourceTypes.default([]),
+    /** Sent with every delivery and test; values are stored sealed and answered masked. */
+    headers: customHeadersSchema(false).optional(),
+    registered_model_ids: registeredModelIds.default([]),
+    max_deliveries_per_second: deliveriesPerSecond.nullable().default(null),
   })
   .superRefine((body, ctx) => {
     if (!body.all_events && body.event_types.length === 0) {
@@ -38,6 +64,12 @@ export const updateWebhookBody = z
     add_resource_types: resourceTypes.default([]),
     delete_resource_types: resourceTypes.default([]),
     status: webhookStatusSchema.optional(),
+    /** Replaces the set ({} removes all); a value of "••••" keeps that header's stored value. */
+    headers: customHeadersSchema(true).optional(),
+    /** Replaces the scope; [] receives every model's events again. */
+    registered_model_ids: registeredModelIds.optional(),
+    /** null removes the limit. */
+    max_deliveries_per_second: deliveriesPerSecond.nullable().optional(),
   })
   .superRefine((body, ctx) => {
     if (body.set_all_events && body.clear_all_events) {
@@ -53,15 +85,6 @@ export const findWebhookBody = z.strictObject({
 });
 
 export const deleteWebhookBody = z.strictObject({ ids: z.array(idSchema).min(1, "must name at least one webhook") });
-
-/** A whole number as a JSON number or a numeric string (protobuf JSON). */
-const count = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^\d{1,9}$/, "must be a whole number")
-    .transform(Number),
-]);
 
 export const callStatusSchema = z.enum(["UNKNOWN", "SUCCESS", "FAILURE", "IN_PROGRESS"]);
 
@@ -137,9 +160,25 @@ export const retriggerWebhookCallBody = z.strictObject({ call_id: idSchema });
 
 export const triggerTestBody = z.strictObject({ webhook_id: idSchema });
 
+/** How long a rotated-out secret may keep signing: a week covers a receiver deployed weekly. */
+export const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 60 * 60;
+export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 60 * 60;
+
+export const rotateWebhookSecretBody = z.strictObject({
+  webhook_id: idSchema,
+  /** Omitted: a strong one is generated and answered this once. */
+  mutual_secret: secret.min(1, "must not be empty; omit it to have one generated").optional(),
+  overlap_seconds: count
+    .pipe(
+      z.number().min(0, "must not be negative").max(MAX_SECRET_OVERLAP_SECONDS, `must be at most ${MAX_SECRET_OVERLAP_SECONDS} (7 days)`),
+    )
+    .default(DEFAULT_SECRET_OVERLAP_SECONDS),
+});
+
 export type CreateWebhookInput = z.output<typeof createWebhookBody>;
 export type UpdateWebhookInput = z.output<typeof updateWebhookBody>;
 export type FindWebhookInput = z.output<typeof findWebhookBody>;
 export type FindWebhookCallInput = z.output<typeof findWebhookCallBody>;
 export type FindEventsInput = z.output<typeof findEventsBody>;
+export type RotateWebhookSecretInput = z.output<typeof rotateWebhookSecretBody>;
 export type RecoverWebhookCallsInput = z.output<typeof recoverWebhookCallsBody>;

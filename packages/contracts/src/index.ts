@@ -4,6 +4,7 @@
 export * from "./event-schema.js";
 export { findUnstorable, MAX_JSON_DEPTH, type UnstorableValue } from "./storable-json.js";
 export * from "./common.js";
+export * from "./custom-headers.js";
 export * from "./event-service.js";
 export * from "./admin.js";
 export * from "./registry.js";

@@ -11,3 +11,4 @@ export {
 export { publishEvent } from "./publish-event.js";
 export { makeEvent } from "./make-event.js";
 export { acceptEvent } from "./accept-event.js";
+export { registeredModelIdOf, type EventToRecord } from "./model-of-event.js";

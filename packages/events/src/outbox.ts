@@ -1,14 +1,15 @@
 import { Prisma, type Db } from "@modelhooks/db";
 import type { Logger, Metrics } from "@modelhooks/observability";
 import { jobIds, type JobQueues } from "@modelhooks/queues";
-import type { EventPayload, ParsedEvent } from "@modelhooks/contracts";
+import type { EventPayload } from "@modelhooks/contracts";
+import { registeredModelIdOf, type EventToRecord } from "./model-of-event.js";
 
 export type EventSource = "api" | "registry" | "published" | "service";
 
-export const INSERT_EVENT = (event: ParsedEvent, payload: EventPayload) => Prisma.sql`
-  INSERT INTO events (uuid, workspace_id, event_type, resource_type, timestamp, payload, created_at)
+export const INSERT_EVENT = (event: EventToRecord, payload: EventPayload) => Prisma.sql`
+  INSERT INTO events (uuid, workspace_id, event_type, resource_type, registered_model_id, timestamp, payload, created_at)
   VALUES (${event.event_uuid}, ${event.workspace_id}, ${event.event_type}::"EventType", ${event.resource_type}::"ResourceType",
-          ${event.timestamp ?? new Date()}::timestamptz, ${JSON.stringify(payload)}::jsonb, now())
+          ${registeredModelIdOf(event)}::int, ${event.timestamp ?? new Date()}::timestamptz, ${JSON.stringify(payload)}::jsonb, now())
   ON CONFLICT (workspace_id, uuid) DO NOTHING
   RETURNING id`;
 
@@ -22,7 +23,7 @@ export type RecordedEvent = { created: true; id: number } | { created: false };
  * commit together. The same uuid twice in one workspace is recorded once; other workspaces'
  * uuids never interact with it.
  */
-export async function recordEvent(tx: Prisma.TransactionClient | Db, event: ParsedEvent): Promise<RecordedEvent> {
+export async function recordEvent(tx: Prisma.TransactionClient | Db, event: EventToRecord): Promise<RecordedEvent> {
   const payload: EventPayload = { original_entity: event.original_entity ?? null, new_entity: event.new_entity ?? null };
   // Raw: createEvent's hottest statement, and Prisma's createMany costs several times its CPU.
   const [row] = await tx.$queryRaw<Array<{ id: number }>>(INSERT_EVENT(event, payload));
@@ -56,9 +57,9 @@ export async function enqueueRecordedEvent(deps: OutboxDeps, eventId: number, ev
  * transaction has committed (never before: a rolled-back change must not notify anyone).
  */
 export class PendingEvents {
-  private readonly recorded: Array<{ id: number; event: ParsedEvent }> = [];
+  private readonly recorded: Array<{ id: number; event: EventToRecord }> = [];
 
-  async record(tx: Prisma.TransactionClient, event: ParsedEvent): Promise<RecordedEvent> {
+  async record(tx: Prisma.TransactionClient, event: EventToRecord): Promise<RecordedEvent> {
     const result = await recordEvent(tx, event);
     if (result.created) this.recorded.push({ id: result.id, event });
     return result;
@@ -73,7 +74,7 @@ export class PendingEvents {
 }
 
 /** Record and enqueue in one go, for callers with no change of their own to commit alongside. */
-export async function emitEvent(deps: OutboxDeps, event: ParsedEvent, source: EventSource): Promise<RecordedEvent> {
+export async function emitEvent(deps: OutboxDeps, event: EventToRecord, source: EventSource): Promise<RecordedEvent> {
   const result = await recordEvent(deps.db, event);
   if (result.created) {
     deps.metrics?.eventsEmitted.inc({ event_type: event.event_type, source });

@@ -84,7 +84,12 @@ export async function startPromotion(
   comment: string,
 ): Promise<ModelVersion> {
   const workspace = version.registeredModel.workspace;
-  const subscribers = await countSubscribers(tx, { workspaceId: workspace.id, eventType: "PROMOTE", resourceType: "MODEL_VERSION" });
+  const subscribers = await countSubscribers(tx, {
+    workspaceId: workspace.id,
+    eventType: "PROMOTE",
+    resourceType: "MODEL_VERSION",
+    registeredModelId: version.registeredModel.id,
+  });
   const started = await tx.modelVersion.update({
     where: { id: version.id },
     data: { promotionStatus: "IN_PROGRESS", promotionMessage: null, promotionUpdatedAt: new Date(), promotionTransitionId: transition.id },

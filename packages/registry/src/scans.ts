@@ -69,6 +69,8 @@ async function recordScanOutcome(tx: Tx, events: PendingEvents, before: BuildWit
       "BUILD",
       { build: buildView(before) },
       { build: buildView(after) },
+      // A build's entity names only its version: the model is said here, for scoped webhooks.
+      before.modelVersion.registeredModel.id,
     ),
   );
   return after;
@@ -116,7 +118,12 @@ export async function emitScanRequest(tx: Tx, events: PendingEvents, build: Buil
     data: { scanEventId: recorded.created ? recorded.id : null },
     include: buildContext,
   });
-  const subscribers = await countSubscribers(tx, { workspaceId: model.workspaceId, eventType: "REQUEST_SCAN", resourceType: "BUILD" });
+  const subscribers = await countSubscribers(tx, {
+    workspaceId: model.workspaceId,
+    eventType: "REQUEST_SCAN",
+    resourceType: "BUILD",
+    registeredModelId: model.id,
+  });
   if (subscribers === 0) {
     await failScan(
       tx,

@@ -11,7 +11,12 @@ export interface CallContext {
   webhookName: string;
   location: string;
   encryptedSecret: string | null;
+  /** Rotated-out secrets still in their overlap, newest first. */
+  encryptedPreviousSecrets: string[];
+  headerNames: string[];
+  encryptedHeaders: string | null;
   webhookStatus: WebhookStatus;
+  maxDeliveriesPerSecond: number | null;
   consecutiveFailures: number;
   uuid: string;
   eventType: EventType;
@@ -42,7 +47,10 @@ export const CLAIM_CALLS = (callIds: number[]) => Prisma.sql`
     WHERE id = ANY(${callIds}::int[]) AND status IN ('UNKNOWN', 'IN_PROGRESS')
     RETURNING id, attempts - 1 AS attempts, webhook_id, event_id)
   SELECT c.id, c.attempts, c.event_id AS "eventId", w.id AS "webhookId", w.name AS "webhookName", w.location, w.encrypted_secret AS "encryptedSecret",
-         w.status::text AS "webhookStatus", w.consecutive_failures AS "consecutiveFailures", e.uuid, e.event_type::text AS "eventType",
+         ARRAY(SELECT p.encrypted_secret FROM webhook_previous_secrets p WHERE p.webhook_id = w.id AND p.expires_at > now()
+               ORDER BY p.expires_at DESC) AS "encryptedPreviousSecrets",
+         COALESCE(w.header_names, '{}') AS "headerNames", w.encrypted_headers AS "encryptedHeaders",
+         w.status::text AS "webhookStatus", w.max_deliveries_per_second AS "maxDeliveriesPerSecond", w.consecutive_failures AS "consecutiveFailures", e.uuid, e.event_type::text AS "eventType",
          e.resource_type::text AS "resourceType", e.timestamp, e.payload, e.workspace_id AS "workspaceId", ws.name AS "workspaceName"
   FROM c JOIN webhooks w ON w.id = c.webhook_id JOIN events e ON e.id = c.event_id JOIN workspaces ws ON ws.id = e.workspace_id`;
 

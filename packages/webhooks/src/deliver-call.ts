@@ -4,10 +4,12 @@ import { PendingEvents } from "@modelhooks/events";
 import type { Logger, Metrics } from "@modelhooks/observability";
 import type { JobQueues } from "@modelhooks/queues";
 import { parseRetryAfter, retryDelayMs, type BackoffSettings } from "./backoff.js";
-import { RetryableDeliveryError } from "./delivery-errors.js";
+import { RetryableDeliveryError, ThrottledDelivery } from "./delivery-errors.js";
+import type { DeliveryRateGate } from "./delivery-rate-gate.js";
 import { envelopeOf } from "./envelope.js";
 import { recordAttempts, type AttemptRecord, type CallContext, type CallLedger } from "./call-ledger.js";
 import { buildOutgoingRequest } from "./outgoing-request.js";
+import { maskHeaderValues, openHeaders } from "./custom-headers.js";
 import type { SecretBox } from "./secret-box.js";
 import { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
 import { isOperational, recordCallFailure, type CallFailureReaction } from "./call-failure.js";
@@ -20,6 +22,8 @@ export interface DeliveryDeps {
   queues: JobQueues;
   transport: WebhookTransport;
   secretBox: SecretBox;
+  /** Holds back deliveries of webhooks with max_deliveries_per_second; shared by all workers through Redis. */
+  rateGate?: DeliveryRateGate;
   metrics?: Metrics;
   logger: Logger;
   settings: { maxAttempts: number; backoff: BackoffSettings; health: HealthSettings };
@@ -33,7 +37,8 @@ export type DeliveryOutcome = "success" | "retry" | "failure" | "skipped";
  * One attempt of one call. The call row is the state (its attempt count, not bullmq's, decides
  * when to give up), so the handler is safe to re-run after a crash: a final call is left alone.
  * Throws RetryableDeliveryError to have bullmq retry, UnrecoverableError after the last attempt
- * (the call is already marked FAILURE then; the failed job stays in the dashboard).
+ * (the call is already marked FAILURE then; the failed job stays in the dashboard), and
+ * ThrottledDelivery, before anything is sent or counted, when the webhook's rate limit says wait.
  */
 export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<DeliveryOutcome> {
   const { settings } = deps;
@@ -42,16 +47,32 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
   const attempt = call.attempts + 1;
   const log = deps.logger.child({ callId, eventUuid: call.uuid, webhookId: call.webhookId, attempt });
 
+  // Read at every attempt: a retry after a rotation is signed with the new secret and the old one.
   const secret = call.encryptedSecret ? deps.secretBox.open(call.encryptedSecret) : null;
+  const previousSecrets = call.encryptedPreviousSecrets.map((sealed) => deps.secretBox.open(sealed));
   const envelope = envelopeOf(call, call.workspaceName, { id: call.webhookId, name: call.webhookName }, false);
-  const request = buildOutgoingRequest({ envelope, secret, callId, attempt });
+  const customHeaders = openHeaders(deps.secretBox, call.encryptedHeaders);
+  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, customHeaders, callId, attempt });
+  // The request log keeps the custom headers' names, never their values.
   const recordAttempt = (result: TransportResult, status: AttemptRecord["status"], nextAttemptAt: Date | null) =>
-    recordAttemptOf(deps, call, { callId: call.id, attemptNumber: attempt, result, requestBody: request.body, status, nextAttemptAt });
+    recordAttemptOf(deps, call, {
+      callId: call.id,
+      attemptNumber: attempt,
+      result: withMaskedRequest(result, call.headerNames),
+      requestBody: request.body,
+      status,
+      nextAttemptAt,
+    });
 
   if (call.webhookStatus !== "ACTIVE") {
     await recordAttempt(refusal(`webhook is ${call.webhookStatus.toLowerCase()}`), "FAILURE", null);
     log.warn("call not delivered: webhook is not active");
     throw new UnrecoverableError("webhook is not active");
+  }
+
+  if (call.maxDeliveriesPerSecond !== null && deps.rateGate) {
+    const waitMs = await deps.rateGate.acquire(call.webhookId, call.maxDeliveriesPerSecond);
+    if (waitMs > 0) throw new ThrottledDelivery(waitMs);
   }
 
   const result = await deps.transport.send({ url: call.location, ...request });
@@ -112,6 +133,11 @@ async function recordAttemptOf(deps: DeliveryDeps, call: CallContext, attempt: O
   if (disabled)
     deps.logger.warn("webhook disabled after failing continuously", { webhookId: call.webhookId, reason: disabled.disabledReason });
   await events.enqueue(deps, "service");
+}
+
+function withMaskedRequest(result: TransportResult, customHeaderNames: readonly string[]): TransportResult {
+  if (!result.request || customHeaderNames.length === 0) return result;
+  return { ...result, request: { ...result.request, headers: maskHeaderValues(result.request.headers, customHeaderNames) } };
 }
 
 function refusal(message: string): TransportResult {

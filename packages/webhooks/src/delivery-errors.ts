@@ -8,3 +8,14 @@ export class RetryableDeliveryError extends Error {
     this.name = "RetryableDeliveryError";
   }
 }
+
+/**
+ * A delivery held back by its webhook's rate limit: nothing was sent and no attempt is counted;
+ * the processor puts the job back to wait `delayMs` (docs/api.md, max_deliveries_per_second).
+ */
+export class ThrottledDelivery extends Error {
+  constructor(readonly delayMs: number) {
+    super(`rate limit reached; waiting ${delayMs} ms`);
+    this.name = "ThrottledDelivery";
+  }
+}

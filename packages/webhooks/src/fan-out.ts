@@ -26,7 +26,7 @@ interface FanOutRow {
 // conflicting row, including one a concurrent fan-out of the same event committed after this
 // statement's snapshot: that run may have died before enqueueing it. Always one row when the event exists.
 export const FAN_OUT = (eventId: number) => Prisma.sql`
-  WITH e AS (SELECT id, workspace_id, event_type, resource_type FROM events WHERE id = ${eventId}),
+  WITH e AS (SELECT id, workspace_id, event_type, resource_type, registered_model_id FROM events WHERE id = ${eventId}),
   matched AS (SELECT w.id FROM e JOIN webhooks w ON ${MATCHING_WEBHOOKS}),
   inserted AS (
     INSERT INTO webhook_calls (event_id, webhook_id, created_at, updated_at)

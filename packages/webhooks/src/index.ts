@@ -13,7 +13,8 @@ export {
 export { WebhookTransport, type TransportSettings, type TransportResult, type OutgoingWebhook } from "./webhook-transport.js";
 export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
 export { envelopeOf } from "./envelope.js";
-export { RetryableDeliveryError } from "./delivery-errors.js";
+export { RetryableDeliveryError, ThrottledDelivery } from "./delivery-errors.js";
+export { DeliveryRateGate, RATE_WINDOW_MS, type ScriptRunner } from "./delivery-rate-gate.js";
 export { MATCHING_WEBHOOKS, countSubscribers, webhookMatches, type MatchableEvent } from "./matching.js";
 export { fanOutEvent, type FanOutResult } from "./fan-out.js";
 export { deliveryJob, deliveryJobName } from "./delivery-job.js";
@@ -21,7 +22,7 @@ export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-
 export { CallLedger } from "./call-ledger.js";
 export { recoverOverdueCalls } from "./recover-calls.js";
 export { createTransport, USER_AGENT } from "./create-transport.js";
-export { webhookView } from "./webhook-view.js";
+export { webhookView, type WebhookWithRotation } from "./webhook-view.js";
 export { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
 export { InFlightLimiter } from "./in-flight-limiter.js";
 export {
@@ -32,6 +33,14 @@ export {
   findVisibleWebhook,
   type WebhookAdminDeps,
 } from "./manage-webhooks.js";
+export {
+  rotateWebhookSecret,
+  eraseExpiredSecrets,
+  generateSecret,
+  MAX_PREVIOUS_SECRETS,
+  type Rotation,
+  type RotationDeps,
+} from "./rotate-secret.js";
 export { findWebhookCalls, retriggerWebhookCall, type RetriggerDeps } from "./call-log.js";
 export { sendTestEvent, type TestEventDeps } from "./test-event.js";
 export { webhookCallView, type CallWithAttempts } from "./webhook-call-view.js";

@@ -9,7 +9,9 @@ import {
 import { isUniqueViolation, type Db, type Prisma, type Webhook } from "@modelhooks/db";
 import { canSeeWorkspace, targetWorkspace, visibleAmong, visibleWorkspaces, type Principal } from "@modelhooks/identity";
 import { isForbiddenHost } from "./address-guard.js";
+import { mergeHeaders, openHeaders, sealHeaders } from "./custom-headers.js";
 import type { SecretBox } from "./secret-box.js";
+import { signingPreviousSecretsInclude, type WebhookWithRotation } from "./webhook-view.js";
 
 export interface WebhookAdminDeps {
   db: Db;
@@ -30,6 +32,17 @@ function assertDeliverable(deps: WebhookAdminDeps, location: string, field: stri
   throw invalidArgument(field, "must not point at a loopback, private, link-local, metadata or other special-purpose address");
 }
 
+/** A scope names models of the webhook's own workspace only; anything else is refused, never silently ignored. */
+async function scopeOf(db: Db, workspaceId: number, requested: readonly number[]): Promise<number[]> {
+  const ids = [...new Set(requested)];
+  if (ids.length === 0) return ids;
+  const found = await db.registeredModel.findMany({ where: { id: { in: ids }, workspaceId }, select: { id: true } });
+  const unknown = ids.filter((id) => !found.some((model) => model.id === id));
+  if (unknown.length > 0)
+    throw invalidArgument("registered_model_ids", `no registered model ${unknown.join(", ")} in workspace ${workspaceId}`);
+  return ids;
+}
+
 const duplicateName = (name: string, workspaceId: number) =>
   alreadyExists(`a webhook named "${name}" already exists in workspace ${workspaceId}`, "name");
 
@@ -41,6 +54,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
   const workspaceId = targetWorkspace(principal, input.workspace_id);
   const workspace = await deps.db.workspace.findUnique({ where: { id: workspaceId }, select: { id: true } });
   if (!workspace) throw notFound(`workspace ${workspaceId}`);
+  const registeredModelIds = await scopeOf(deps.db, workspaceId, input.registered_model_ids);
   try {
     return await deps.db.webhook.create({
       data: {
@@ -51,6 +65,9 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
         eventTypes: [...new Set(input.event_types)],
         allEvents: input.all_events,
         resourceTypes: [...new Set(input.resource_types)],
+        ...sealHeaders(deps.secretBox, input.headers ?? {}),
+        registeredModelIds,
+        maxDeliveriesPerSecond: input.max_deliveries_per_second,
       },
     });
   } catch (error) {
@@ -60,7 +77,7 @@ export async function createWebhook(deps: WebhookAdminDeps, principal: Principal
 }
 
 /** Verta's updateWebhook: lists change by additions and deletions; `status: ACTIVE` re-enables. */
-export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal, input: UpdateWebhookInput): Promise<Webhook> {
+export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal, input: UpdateWebhookInput): Promise<WebhookWithRotation> {
   if (input.new_location !== undefined) assertDeliverable(deps, input.new_location, "new_location");
   const current = await findVisibleWebhook(deps.db, principal, input.id);
   const allEvents = input.set_all_events ? true : input.clear_all_events ? false : current.allEvents;
@@ -75,8 +92,16 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
   };
   if (input.new_name !== undefined) data.name = input.new_name;
   if (input.new_location !== undefined) data.location = input.new_location;
-  if (input.mutual_secret !== undefined)
+  if (input.mutual_secret !== undefined) {
     data.encryptedSecret = input.mutual_secret === "" ? null : deps.secretBox.seal(input.mutual_secret);
+    // A replacement takes effect at once (Verta's behaviour), so secrets of a rotation stop signing too.
+    data.previousSecrets = { deleteMany: {} };
+  }
+  if (input.max_deliveries_per_second !== undefined) data.maxDeliveriesPerSecond = input.max_deliveries_per_second;
+  if (input.registered_model_ids !== undefined)
+    data.registeredModelIds = await scopeOf(deps.db, current.workspaceId, input.registered_model_ids);
+  if (input.headers !== undefined)
+    Object.assign(data, sealHeaders(deps.secretBox, mergeHeaders(openHeaders(deps.secretBox, current.encryptedHeaders), input.headers)));
   if (input.status !== undefined && input.status !== current.status) {
     data.status = input.status;
     data.disabledReason = input.status === "DISABLED" ? `disabled by ${principal.email}` : null;
@@ -84,7 +109,7 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
     if (input.status === "ACTIVE") Object.assign(data, { consecutiveFailures: 0, failingSince: null });
   }
   try {
-    return await deps.db.webhook.update({ where: { id: current.id }, data });
+    return await deps.db.webhook.update({ where: { id: current.id }, data, include: signingPreviousSecretsInclude() });
   } catch (error) {
     if (isUniqueViolation(error)) throw duplicateName(input.new_name ?? current.name, current.workspaceId);
     throw error;
@@ -92,7 +117,7 @@ export async function updateWebhook(deps: WebhookAdminDeps, principal: Principal
 }
 
 /** The webhooks the caller can see, filtered (all filters AND-ed), oldest first. */
-export async function findWebhooks(db: Db, principal: Principal, filter: FindWebhookInput): Promise<Webhook[]> {
+export async function findWebhooks(db: Db, principal: Principal, filter: FindWebhookInput): Promise<WebhookWithRotation[]> {
   const workspaceIds = visibleAmong(principal, filter.workspace_id);
   return db.webhook.findMany({
     where: {
@@ -105,6 +130,7 @@ export async function findWebhooks(db: Db, principal: Principal, filter: FindWeb
         : {}),
     },
     orderBy: { id: "asc" },
+    include: signingPreviousSecretsInclude(),
   });
 }
 

@@ -3,6 +3,8 @@ import type { Db } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 import { findVisibleWebhook } from "./manage-webhooks.js";
 import { buildOutgoingRequest } from "./outgoing-request.js";
+import { signingPreviousSecrets } from "./rotate-secret.js";
+import { openHeaders } from "./custom-headers.js";
 import type { SecretBox } from "./secret-box.js";
 import type { TransportResult, WebhookTransport } from "./webhook-transport.js";
 
@@ -32,6 +34,8 @@ export async function sendTestEvent(deps: TestEventDeps, principal: Principal, w
     test: true,
   };
   const secret = webhook.encryptedSecret ? deps.secretBox.open(webhook.encryptedSecret) : null;
-  const request = buildOutgoingRequest({ envelope, secret, callId: null, attempt: 1 });
+  const previousSecrets = await signingPreviousSecrets(deps.db, deps.secretBox, webhook.id);
+  const customHeaders = openHeaders(deps.secretBox, webhook.encryptedHeaders);
+  const request = buildOutgoingRequest({ envelope, secret, previousSecrets, customHeaders, callId: null, attempt: 1 });
   return deps.transport.send({ url: webhook.location, ...request });
 }

@@ -1,5 +1,5 @@
-import { createWebhookBody, deleteWebhookBody, findWebhookBody, updateWebhookBody } from "@modelhooks/contracts";
-import { createWebhook, deleteWebhooks, findWebhooks, updateWebhook, webhookView } from "@modelhooks/webhooks";
+import { createWebhookBody, deleteWebhookBody, findWebhookBody, rotateWebhookSecretBody, updateWebhookBody } from "@modelhooks/contracts";
+import { createWebhook, deleteWebhooks, findWebhooks, rotateWebhookSecret, updateWebhook, webhookView } from "@modelhooks/webhooks";
 import { defineRoute } from "../route-table.js";
 
 export const webhookRoutes = [
@@ -18,6 +18,23 @@ export const webhookRoutes = [
     access: "admin",
     body: updateWebhookBody,
     handler: async ({ deps, principal, body }) => webhookView(await updateWebhook(deps, principal, body)),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/rotateWebhookSecret",
+    summary:
+      "Give a webhook a new secret (generated and answered once when none is given); the old one keeps signing beside it for overlap_seconds (system admin)",
+    access: "admin",
+    body: rotateWebhookSecretBody,
+    handler: async ({ deps, principal, body, req }) => {
+      const rotation = await rotateWebhookSecret(deps, principal, body);
+      req.log.info("webhook secret rotated", { webhookId: rotation.webhook.id, overlapSeconds: body.overlap_seconds, by: principal.email });
+      return {
+        webhook: webhookView(rotation.webhook),
+        ...(rotation.generatedSecret ? { mutual_secret: rotation.generatedSecret } : {}),
+        ...(rotation.previousSecretExpiresAt ? { previous_secret_expires_at: rotation.previousSecretExpiresAt.toISOString() } : {}),
+      };
+    },
   }),
   defineRoute({
     method: "post",

@@ -1,6 +1,14 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { deliveryJobSchema, type JobInput } from "@modelhooks/queues";
-import { CallLedger, deliverCall, InFlightLimiter, RetryableDeliveryError, retryDelayMs } from "@modelhooks/webhooks";
+import {
+  CallLedger,
+  deliverCall,
+  DeliveryRateGate,
+  InFlightLimiter,
+  RetryableDeliveryError,
+  retryDelayMs,
+  ThrottledDelivery,
+} from "@modelhooks/webhooks";
 import { failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed } from "@modelhooks/registry";
 import type { WorkerDeps } from "../worker-deps.js";
 
@@ -15,6 +23,7 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
     ...deps,
     settings,
     ledger: new CallLedger(deps.db),
+    rateGate: new DeliveryRateGate(deps.redis, config.QUEUE_PREFIX),
     // A promotion or scan whose every call failed ends FAILED / error with it.
     onCallFailed: [failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed],
   };
@@ -31,6 +40,11 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
     }
     try {
       return await deliverCall(deliveryDeps, callId);
+    } catch (error) {
+      if (!(error instanceof ThrottledDelivery)) throw error;
+      // Over the webhook's rate limit: wait for its turn; neither a failure nor an attempt.
+      await job.moveToDelayed(Date.now() + error.delayMs, token);
+      throw new DelayedError();
     } finally {
       limiter.release(webhookId, startedAt);
     }

@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import { relayOutbox } from "@modelhooks/events";
 import { maintenanceJobSchema, type JobInput } from "@modelhooks/queues";
 import { recoverStalledBuilds } from "@modelhooks/registry";
-import { recoverOverdueCalls, resumeRecoveries } from "@modelhooks/webhooks";
+import { eraseExpiredSecrets, recoverOverdueCalls, resumeRecoveries } from "@modelhooks/webhooks";
 import type { WorkerDeps } from "../worker-deps.js";
 
 /** Where this process's sweep of overdue calls goes on from (in memory: a restart starts over). */
@@ -26,5 +26,8 @@ export async function runOutboxRelay(deps: WorkerDeps, cursor: RelayCursor) {
   const calls = await recoverOverdueCalls(deps.db, deps.queues, deps.logger, grace, cursor);
   const builds = await recoverStalledBuilds(deps, grace + deps.config.BUILD_DURATION_MS);
   const recoveries = await resumeRecoveries(deps, grace);
-  return { events, calls, builds, recoveries };
+  // Rotated-out secrets stop signing when their overlap ends (the queries say so); here they leave the database.
+  const erasedSecrets = await eraseExpiredSecrets(deps.db);
+  if (erasedSecrets > 0) deps.logger.info("erased secrets whose rotation overlap ended", { erasedSecrets });
+  return { events, calls, builds, recoveries, erasedSecrets };
 }
