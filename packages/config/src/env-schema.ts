@@ -76,6 +76,8 @@ export const envSchema = z
     // Per worker process: a hanging receiver holds at most this many of DELIVERY_CONCURRENCY slots.
     DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: integer(20, 1),
     FANOUT_CONCURRENCY: integer(8, 1),
+    // Webhooks per statement and per addBulk when one event fans out: bounds a big fan-out's memory.
+    FANOUT_PAGE_SIZE: integer(1000, 1),
     BUILD_CONCURRENCY: integer(4, 1),
     BUILD_DURATION_MS: integer(5_000),
     // Which builder turns a model version into an image; "simulated" stands in for a container build.
