@@ -1,6 +1,7 @@
 import type { Config } from "@modelhooks/config";
 import { createDb, type Db } from "@modelhooks/db";
 import { createMetrics, type Logger, type Metrics } from "@modelhooks/observability";
+import { EventIntake } from "@modelhooks/events";
 import { SignInThrottle } from "@modelhooks/identity";
 import { createRedis, JobQueues } from "@modelhooks/queues";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
@@ -11,6 +12,8 @@ export interface ApiDeps {
   db: Db;
   redis: Redis;
   queues: JobQueues;
+  /** createEvent's outbox writes, batched across concurrent requests. */
+  eventIntake: EventIntake;
   transport: WebhookTransport;
   secretBox: SecretBox;
   signInThrottle: SignInThrottle;
@@ -30,16 +33,20 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
     if (redisDown) logger.info("Redis reachable again");
     redisDown = false;
   });
+  const db = createDb(config.DATABASE_URL);
+  // Redis errors are logged once per outage by the listener above.
+  const queues = new JobQueues(redis, {
+    prefix: config.QUEUE_PREFIX,
+    deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+    onError: () => undefined,
+  });
+  const metrics = createMetrics("api");
   return {
     config,
-    db: createDb(config.DATABASE_URL),
+    db,
     redis,
-    // Redis errors are logged once per outage by the listener above.
-    queues: new JobQueues(redis, {
-      prefix: config.QUEUE_PREFIX,
-      deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS,
-      onError: () => undefined,
-    }),
+    queues,
+    eventIntake: new EventIntake({ db, queues, logger, metrics }),
     transport: createTransport(config),
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     // Counters in the same Redis as the queues, under the same prefix (docs/security.md).
@@ -50,7 +57,7 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
       maxFailuresPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
     }),
     logger,
-    metrics: createMetrics("api"),
+    metrics,
   };
 }
 

@@ -18,3 +18,8 @@ export function isDataError(error: unknown): boolean {
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === "P2002" || sqlStateOf(error) === "23505";
 }
+
+/** A foreign key refused the row: what it points at does not exist (or no longer does). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "P2003" || sqlStateOf(error) === "23503";
+}
