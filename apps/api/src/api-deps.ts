@@ -2,7 +2,7 @@ import type { Config } from "@modelhooks/config";
 import { createDb, type Db } from "@modelhooks/db";
 import { createMetrics, type Logger, type Metrics } from "@modelhooks/observability";
 import { EventIntake } from "@modelhooks/events";
-import { SignInThrottle } from "@modelhooks/identity";
+import { PrincipalCache, principalChannel, SignInThrottle } from "@modelhooks/identity";
 import { createRedis, JobQueues } from "@modelhooks/queues";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
 import type { Redis } from "ioredis";
@@ -17,6 +17,8 @@ export interface ApiDeps {
   transport: WebhookTransport;
   secretBox: SecretBox;
   signInThrottle: SignInThrottle;
+  /** Recent sign-ins, dropped on every replica when a user changes (docs/security.md, "Revocation"). */
+  principalCache: PrincipalCache;
   logger: Logger;
   metrics: Metrics;
 }
@@ -56,12 +58,14 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
       maxFailuresPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
       maxFailuresPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
     }),
+    principalCache: PrincipalCache.start(redis, { ttlMs: config.AUTH_CACHE_TTL_MS, channel: principalChannel(config.QUEUE_PREFIX) }),
     logger,
     metrics,
   };
 }
 
 export async function closeApiDeps(deps: ApiDeps): Promise<void> {
+  deps.principalCache.close();
   await deps.queues.close().catch(() => undefined);
   deps.transport.close();
   await deps.db.$disconnect();

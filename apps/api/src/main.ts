@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from "@modelhooks/config";
-import { ensureBootstrapAdmin } from "@modelhooks/identity";
+import { announcePrincipalChange, ensureBootstrapAdmin, principalChannel } from "@modelhooks/identity";
 import { createLogger } from "@modelhooks/observability";
 import { closeApiDeps, createApiDeps } from "./api-deps.js";
 import { createApp } from "./app.js";
@@ -10,7 +10,11 @@ const deps = createApiDeps(config, logger);
 
 try {
   const admin = await ensureBootstrapAdmin(deps.db, config.ADMIN_EMAIL, config.ADMIN_DEVELOPER_KEY);
-  if (admin === "created") logger.info("created the first system admin", { email: config.ADMIN_EMAIL });
+  if (admin === "created") {
+    logger.info("created the first system admin", { email: config.ADMIN_EMAIL });
+    // The upsert may have replaced the key of an existing user of that email: other replicas drop what they cached for it.
+    await announcePrincipalChange(deps.redis, principalChannel(config.QUEUE_PREFIX), config.ADMIN_EMAIL).catch(() => undefined);
+  }
 } catch (error) {
   logger.error("cannot reach PostgreSQL at start-up (run `npm run migrate` first?)", { error: (error as Error).message });
   process.exit(1);

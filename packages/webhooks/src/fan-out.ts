@@ -65,6 +65,8 @@ export const FAN_OUT_PAGE = (eventId: number, afterWebhookId: number, pageSize: 
          pending.id AS "callId", pending.webhook_id AS "webhookId", w.name AS "webhookName"
   FROM e CROSS JOIN page LEFT JOIN pending ON true LEFT JOIN webhooks w ON w.id = pending.webhook_id`;
 
+const FIRST_PAGE_SIZE = 100;
+
 export const MARK_FANNED_OUT = (eventId: number) => Prisma.sql`UPDATE events SET fanned_out_at = now() WHERE id = ${eventId}`;
 
 /**
@@ -75,8 +77,11 @@ export const MARK_FANNED_OUT = (eventId: number) => Prisma.sql`UPDATE events SET
  */
 export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number, options: FanOutOptions): Promise<FanOutResult> {
   const progress: FanOutProgress = options.resumeFrom ? { ...options.resumeFrom } : { afterWebhookId: 0, matched: 0, enqueued: 0 };
+  // The first page is small, so the first deliveries leave while the bigger pages are still being written.
+  let pageSize = Math.min(options.pageSize, FIRST_PAGE_SIZE);
   for (;;) {
-    const rows = await db.$queryRaw<FanOutRow[]>(FAN_OUT_PAGE(eventId, progress.afterWebhookId, options.pageSize));
+    const rows = await db.$queryRaw<FanOutRow[]>(FAN_OUT_PAGE(eventId, progress.afterWebhookId, pageSize));
+    pageSize = options.pageSize;
     const [first] = rows;
     if (!first) throw new UnrecoverableError(`event ${eventId} is not recorded`);
     const pending = rows.filter(
