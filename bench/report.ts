@@ -159,7 +159,8 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
         ...pipelines.map((result) => `${result.moderate.targetEventsPerSec.toFixed(1)} (${num(result.moderate.deliveries)})`),
       ],
       ["latency ms p50/p95/p99/max, moderate", ...pipelines.map((result) => latency(result.moderate.latencyMs))],
-      ["direct POST/s, got (worker transport)", ...pipelines.map((result) => num(result.direct.got.perSecond))],
+      ["direct POST/s, got (worker transport, tuned)", ...pipelines.map((result) => num(result.direct.got.perSecond))],
+      ["direct POST/s, got (defaults)", ...pipelines.map((result) => num(result.direct.gotDefault.perSecond))],
       ["direct POST/s, undici", ...pipelines.map((result) => num(result.direct.undici.perSecond))],
       ["pipeline ÷ got", ...pipelines.map((result) => result.ratio.got.toFixed(2))],
       ["pipeline ÷ undici", ...pipelines.map((result) => result.ratio.undici.toFixed(2))],
@@ -180,6 +181,13 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
         "CPU cores, direct got: bench/recv",
         ...pipelines.map(
           (result) => `${cores(result.direct.got.usage.cpuCores.bench)} / ${cores(result.direct.got.usage.cpuCores.receiver)}`,
+        ),
+      ],
+      [
+        "CPU cores, direct got defaults: bench/recv",
+        ...pipelines.map(
+          (result) =>
+            `${cores(result.direct.gotDefault.usage.cpuCores.bench)} / ${cores(result.direct.gotDefault.usage.cpuCores.receiver)}`,
         ),
       ],
       [

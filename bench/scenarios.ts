@@ -71,7 +71,7 @@ export interface PipelineResult {
   scenario: PipelineScenario;
   fullSpeed: PhaseResult;
   moderate: PhaseResult & { targetEventsPerSec: number };
-  direct: { got: MeasuredDirect; undici: MeasuredDirect };
+  direct: DirectPair;
   ratio: { got: number; undici: number };
 }
 
@@ -94,7 +94,14 @@ export interface BacklogResult {
   queuedAfterDrain: number;
 }
 
-const directCache = new Map<number, { got: MeasuredDirect; undici: MeasuredDirect }>();
+/** got as the worker's transport sends (tuned), got with its defaults, and undici. */
+export interface DirectPair {
+  got: MeasuredDirect;
+  gotDefault: MeasuredDirect;
+  undici: MeasuredDirect;
+}
+
+const directCache = new Map<number, DirectPair>();
 
 export async function runPipelineScenario(ctx: BenchContext, scenario: PipelineScenario): Promise<PipelineResult> {
   const { options, api, receiver } = ctx;
@@ -201,7 +208,7 @@ function measure(
 }
 
 /** got and undici hitting the receiver directly, at the workers' concurrency; once per receiver delay. */
-async function directLimit(ctx: BenchContext, delayMs: number): Promise<{ got: MeasuredDirect; undici: MeasuredDirect }> {
+async function directLimit(ctx: BenchContext, delayMs: number): Promise<DirectPair> {
   const cached = directCache.get(delayMs);
   if (cached) return cached;
   const request = await ctx.receiver.sample();
@@ -214,8 +221,8 @@ async function directLimit(ctx: BenchContext, delayMs: number): Promise<{ got: M
     maxMs: ctx.options.directSeconds * 1000,
     workerEnv: ctx.workerEnv,
   };
-  const results: Partial<Record<"got" | "undici", MeasuredDirect>> = {};
-  for (const client of ["got", "undici"] as const) {
+  const results: Partial<Record<keyof DirectPair, MeasuredDirect>> = {};
+  for (const client of ["got", "gotDefault", "undici"] as const) {
     ctx.log(`direct loop: ${client}, concurrency ${loop.concurrency}, receiver delay ${delayMs} ms`);
     const monitor = new Monitor(ctx.watched);
     await monitor.start();
@@ -223,7 +230,11 @@ async function directLimit(ctx: BenchContext, delayMs: number): Promise<{ got: M
     const usage = await monitor.stop();
     results[client] = { ...result, usage };
   }
-  const pair = { got: results.got as MeasuredDirect, undici: results.undici as MeasuredDirect };
+  const pair = {
+    got: results.got as MeasuredDirect,
+    gotDefault: results.gotDefault as MeasuredDirect,
+    undici: results.undici as MeasuredDirect,
+  };
   directCache.set(delayMs, pair);
   return pair;
 }

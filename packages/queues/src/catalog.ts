@@ -41,7 +41,8 @@ export const queueCatalog = {
     jobOptions: {
       attempts: 10,
       backoff: { type: "exponential", delay: 1000 },
-      removeOnComplete: { age: 3600, count: 10_000 },
+      // By count only: an age makes every completion also scan for old jobs to remove.
+      removeOnComplete: { count: 10_000 },
       removeOnFail: keepFailedForDashboard,
     },
   },
@@ -52,7 +53,8 @@ export const queueCatalog = {
     // "webhook" backoff strategy the delivery worker registers.
     jobOptions: {
       backoff: { type: "webhook" },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      // By count only, as for events: the call log in PostgreSQL is the record, not the finished job.
+      removeOnComplete: { count: 10_000 },
       removeOnFail: keepFailedForDashboard,
     },
   },
