@@ -290,4 +290,38 @@ describe("bad input changes nothing", () => {
     expect(await h.api.db.stageTransition.count()).toBe(before);
     expect(await steps.getVersion(version.id, author)).toMatchObject({ stage: "UNASSIGNED", promotion_status: "NONE" });
   });
+
+  it("a body naming another entity than its path is refused, field named, and nothing changes", async () => {
+    const { workspace, author } = await team();
+    const model = await steps.createModel(workspace.name, "pathed", author);
+    const version = await steps.createVersion(model.id, "v1", author);
+    const send = (path: string, body: object) =>
+      h.request
+        .patch(`${REGISTRY}${path}`)
+        .set("grpc-metadata-email", author.email)
+        .set("grpc-metadata-developer_key", author.key)
+        .send(body);
+    const cases = [
+      { path: `/registered_models/${model.id}`, body: { id: model.id + 1, description: "changed" }, field: "id" },
+      {
+        path: `/registered_models/${model.id}/model_versions/${version.id}`,
+        body: { id: version.id + 1, description: "changed" },
+        field: "id",
+      },
+      {
+        path: `/registered_models/${model.id}/model_versions/${version.id}`,
+        body: { registered_model_id: model.id + 1, description: "changed" },
+        field: "registered_model_id",
+      },
+    ];
+    for (const { path, body, field } of cases) {
+      const answer = await send(path, body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.details[0].path).toBe(field);
+    }
+    const matching = await send(`/registered_models/${model.id}/model_versions/${version.id}`, { id: version.id, description: "same ids" });
+    expect(matching.status).toBe(200);
+    expect((await h.api.db.registeredModel.findUniqueOrThrow({ where: { id: model.id } })).description).toBe(model.description);
+    expect((await h.api.db.modelVersion.findUniqueOrThrow({ where: { id: version.id } })).description).toBe("same ids");
+  });
 });

@@ -201,6 +201,7 @@ describe("protocol edges", () => {
       "deliveries",
       "events",
       "maintenance",
+      "recoveries",
     ]);
   });
 

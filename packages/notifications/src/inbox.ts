@@ -1,5 +1,5 @@
 import { notFound } from "@modelhooks/contracts";
-import type { Db, Notification, Prisma } from "@modelhooks/db";
+import { newestFirstPage, type Db, type Notification, type Prisma } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 
 export interface InboxQuery {
@@ -13,12 +13,7 @@ export async function listNotifications(db: Db, principal: Principal, query: Inb
   const mine: Prisma.NotificationWhereInput = { userId: principal.userId };
   const where: Prisma.NotificationWhereInput = query.unreadOnly ? { ...mine, readAt: null } : mine;
   const [notifications, total, unread] = await Promise.all([
-    db.notification.findMany({
-      where,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      skip: (query.pageNumber - 1) * query.pageLimit,
-      take: query.pageLimit,
-    }),
+    db.notification.findMany({ where, ...newestFirstPage(query.pageNumber, query.pageLimit) }),
     db.notification.count({ where }),
     db.notification.count({ where: { ...mine, readAt: null } }),
   ]);

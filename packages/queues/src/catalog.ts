@@ -34,17 +34,21 @@ export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay
 
 const keepFailedForDashboard = { age: 14 * 24 * 3600 };
 
+/** A job retried with exponential backoff, kept a while once done, and kept failed for the dashboard. */
+const retried = (attempts: number, firstDelayMs: number, keepCompleted: { age?: number; count: number }): DefaultJobOptions => ({
+  attempts,
+  backoff: { type: "exponential", delay: firstDelayMs },
+  removeOnComplete: keepCompleted,
+  removeOnFail: keepFailedForDashboard,
+});
+const aDay = (count: number) => ({ age: 24 * 3600, count });
+
 export const queueCatalog = {
   events: {
     name: "events",
     schema: fanOutJobSchema,
-    jobOptions: {
-      attempts: 10,
-      backoff: { type: "exponential", delay: 1000 },
-      // By count only: an age makes every completion also scan for old jobs to remove.
-      removeOnComplete: { count: 10_000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    // Completed jobs removed by count only: an age makes every completion also scan for old jobs to remove.
+    jobOptions: retried(10, 1000, { count: 10_000 }),
   },
   deliveries: {
     name: "deliveries",
@@ -63,33 +67,18 @@ export const queueCatalog = {
     schema: buildJobSchema,
     // A builder's own failure is recorded on the build, not retried; these attempts cover the
     // database or Redis failing around it.
-    jobOptions: {
-      attempts: 5,
-      backoff: { type: "exponential", delay: 2000 },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    jobOptions: retried(5, 2000, aDay(1000)),
   },
   deadlines: {
     name: "deadlines",
     schema: deadlineJobSchema,
     // A deadline that cannot be checked (database down) is tried again; it never just vanishes.
-    jobOptions: {
-      attempts: 20,
-      backoff: { type: "exponential", delay: 5000 },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    jobOptions: retried(20, 5000, aDay(1000)),
   },
   recoveries: {
     name: "recoveries",
     schema: recoveryJobSchema,
-    jobOptions: {
-      attempts: 20,
-      backoff: { type: "exponential", delay: 2000 },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: keepFailedForDashboard,
-    },
+    jobOptions: retried(20, 2000, aDay(1000)),
   },
   maintenance: {
     name: "maintenance",

@@ -58,6 +58,22 @@ async function notifyScanOutcome(tx: Tx, build: BuildWithContext, after: Build):
   }
 }
 
+/** A scan that ended: its requester is told and the build's UPDATE recorded, in the transaction of that change. */
+async function recordScanOutcome(tx: Tx, events: PendingEvents, before: BuildWithContext, after: Build): Promise<Build> {
+  await notifyScanOutcome(tx, before, after);
+  await events.record(
+    tx,
+    registryEvent(
+      before.modelVersion.registeredModel.workspaceId,
+      "UPDATE",
+      "BUILD",
+      { build: buildView(before) },
+      { build: buildView(after) },
+    ),
+  );
+  return after;
+}
+
 /** Ends a scan in error with a message, tells its requester, and records the change. */
 export async function failScan(
   tx: Tx,
@@ -67,18 +83,7 @@ export async function failScan(
   extra: Prisma.BuildUpdateInput = {},
 ) {
   const after = await tx.build.update({ where: { id: build.id }, data: { scanStatus: "ERROR", scanMessage: message, ...extra } });
-  await notifyScanOutcome(tx, build, after);
-  await events.record(
-    tx,
-    registryEvent(
-      build.modelVersion.registeredModel.workspaceId,
-      "UPDATE",
-      "BUILD",
-      { build: buildView(build) },
-      { build: buildView(after) },
-    ),
-  );
-  return after;
+  return recordScanOutcome(tx, events, build, after);
 }
 
 /**
@@ -187,18 +192,7 @@ export async function recordVerdict(
       scanMessage: null,
     },
   });
-  await notifyScanOutcome(tx, before, after);
-  await events.record(
-    tx,
-    registryEvent(
-      before.modelVersion.registeredModel.workspaceId,
-      "UPDATE",
-      "BUILD",
-      { build: buildView(before) },
-      { build: buildView(after) },
-    ),
-  );
-  return after;
+  return recordScanOutcome(tx, events, before, after);
 }
 
 async function buildOfScan(tx: Tx, eventId: number): Promise<BuildWithContext | undefined> {

@@ -1,5 +1,5 @@
 import { notFound, type FindWebhookCallInput } from "@modelhooks/contracts";
-import type { Db, Prisma } from "@modelhooks/db";
+import { newestFirstPage, oneOf, recordedWithin, type Db, type Prisma } from "@modelhooks/db";
 import { canSeeWorkspace, visibleWorkspaces, type Principal } from "@modelhooks/identity";
 import type { Logger } from "@modelhooks/observability";
 import type { JobQueues } from "@modelhooks/queues";
@@ -14,28 +14,20 @@ export async function findWebhookCalls(
 ): Promise<{ calls: CallWithAttempts[]; total: number }> {
   const visible = visibleWorkspaces(principal);
   const where: Prisma.WebhookCallWhereInput = {
-    ...(visible ? { webhook: { workspaceId: { in: visible } } } : {}),
-    ...(filter.ids.length ? { id: { in: filter.ids } } : {}),
-    ...(filter.webhook_ids.length ? { webhookId: { in: filter.webhook_ids } } : {}),
-    ...(filter.status.length ? { status: { in: filter.status } } : {}),
-    ...(filter.event_uuids.length || filter.event_types.length
-      ? {
-          event: {
-            ...(filter.event_uuids.length ? { uuid: { in: filter.event_uuids } } : {}),
-            ...(filter.event_types.length ? { eventType: { in: filter.event_types } } : {}),
-          },
-        }
-      : {}),
-    ...(filter.since || filter.until
-      ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) } }
-      : {}),
+    webhook: visible ? { workspaceId: { in: visible } } : undefined,
+    id: oneOf(filter.ids),
+    webhookId: oneOf(filter.webhook_ids),
+    status: oneOf(filter.status),
+    event:
+      filter.event_uuids.length || filter.event_types.length
+        ? { uuid: oneOf(filter.event_uuids), eventType: oneOf(filter.event_types) }
+        : undefined,
+    createdAt: recordedWithin(filter.since, filter.until),
   };
   const [calls, total] = await Promise.all([
     db.webhookCall.findMany({
       where,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      skip: (filter.page_number - 1) * filter.page_limit,
-      take: filter.page_limit,
+      ...newestFirstPage(filter.page_number, filter.page_limit),
       include: {
         event: { select: { uuid: true, eventType: true } },
         // Without include_attempts only the latest attempt is needed, for `response`.

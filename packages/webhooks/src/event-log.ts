@@ -1,5 +1,5 @@
 import type { FindEventsInput } from "@modelhooks/contracts";
-import { Prisma, type Db, type Event } from "@modelhooks/db";
+import { newestFirstPage, oneOf, Prisma, recordedWithin, type Db, type Event } from "@modelhooks/db";
 import { visibleAmong, type Principal } from "@modelhooks/identity";
 import type { EventPayload } from "@modelhooks/contracts";
 
@@ -22,21 +22,14 @@ export const CALL_COUNTS = (eventIds: number[]) => Prisma.sql`
 export async function findEvents(db: Db, principal: Principal, filter: FindEventsInput) {
   const workspaceIds = visibleAmong(principal, filter.workspace_id === undefined ? [] : [filter.workspace_id]);
   const where: Prisma.EventWhereInput = {
-    ...(workspaceIds ? { workspaceId: { in: workspaceIds } } : {}),
-    ...(filter.event_uuids.length ? { uuid: { in: filter.event_uuids } } : {}),
-    ...(filter.event_types.length ? { eventType: { in: filter.event_types } } : {}),
-    ...(filter.resource_types.length ? { resourceType: { in: filter.resource_types } } : {}),
-    ...(filter.since || filter.until
-      ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) } }
-      : {}),
+    workspaceId: workspaceIds ? { in: workspaceIds } : undefined,
+    uuid: oneOf(filter.event_uuids),
+    eventType: oneOf(filter.event_types),
+    resourceType: oneOf(filter.resource_types),
+    createdAt: recordedWithin(filter.since, filter.until),
   };
   const [events, total] = await Promise.all([
-    db.event.findMany({
-      where,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      skip: (filter.page_number - 1) * filter.page_limit,
-      take: filter.page_limit,
-    }),
+    db.event.findMany({ where, ...newestFirstPage(filter.page_number, filter.page_limit) }),
     db.event.count({ where }),
   ]);
   const counts = events.length

@@ -34,6 +34,14 @@ import {
 const wrapModel = (model: Parameters<typeof registeredModelView>[0]) => ({ registered_model: registeredModelView(model) });
 const wrapVersion = (version: Parameters<typeof modelVersionView>[0]) => ({ model_version: modelVersionView(version) });
 
+/** Verta's bodies repeat the path's ids; one that names another entity is refused rather than ignored. */
+function requireIdsOfPath(body: Record<string, unknown>, pathIds: Record<string, number>) {
+  for (const [field, value] of Object.entries(pathIds)) {
+    if (body[field] !== undefined && body[field] !== value)
+      throw badRequest(`${field}: does not match the path`, [{ path: field, message: "does not match the path" }]);
+  }
+}
+
 /** Verta's registry routes (docs/api.md): the body is the entity, the answer wraps it. Members only. */
 export const registryRoutes = [
   defineRoute({
@@ -71,8 +79,7 @@ export const registryRoutes = [
     params: modelIdParams,
     body: updateRegisteredModelBody,
     handler: async ({ deps, principal, params, body }) => {
-      if (body.id !== undefined && body.id !== params.rm_id)
-        throw badRequest("id: does not match the path", [{ path: "id", message: "does not match the path" }]);
+      requireIdsOfPath(body, { id: params.rm_id });
       return wrapModel(await updateRegisteredModel(deps, principal, params.rm_id, body));
     },
   }),
@@ -117,13 +124,7 @@ export const registryRoutes = [
     params: modelVersionParams,
     body: updateModelVersionBody,
     handler: async ({ deps, principal, params, body }) => {
-      for (const [field, value] of [
-        ["id", params.mv_id],
-        ["registered_model_id", params.rm_id],
-      ] as const) {
-        if (body[field] !== undefined && body[field] !== value)
-          throw badRequest(`${field}: does not match the path`, [{ path: field, message: "does not match the path" }]);
-      }
+      requireIdsOfPath(body, { id: params.mv_id, registered_model_id: params.rm_id });
       return wrapVersion(await updateModelVersion(deps, principal, params.rm_id, params.mv_id, body));
     },
   }),
