@@ -1,7 +1,7 @@
 import http, { type ClientRequest } from "node:http";
 import https from "node:https";
 import { StringDecoder } from "node:string_decoder";
-import { got, type Response as GotResponse } from "got";
+import got, { type Response as GotResponse } from "got";
 import { ForbiddenAddressError, guardedLookup, isForbiddenAddress, literalAddress } from "./address-guard.js";
 
 export interface TransportSettings {
@@ -35,17 +35,6 @@ export interface TransportResult {
   error?: string;
   errorKind?: TransportErrorKind;
 }
-
-// One instance for every delivery, its options merged once instead of per request: no retries of
-// its own (bullmq schedules those), no redirects, no hooks, and no decompression (no
-// accept-encoding is sent, so receivers answer in plain text, which is what is stored, cut at 4 KiB).
-const client = got.extend({
-  retry: { limit: 0 },
-  followRedirect: false,
-  throwHttpErrors: false,
-  decompress: false,
-  http2: false,
-});
 
 /**
  * One signed POST, the way every delivery and triggerTest sends it: no redirects, no retries
@@ -82,10 +71,13 @@ export class WebhookTransport {
       let response: GotResponse | undefined;
       let settled = false;
       let sent: ClientRequest | undefined;
-      const stream = client.stream.post(url, {
+      const stream = got.stream.post(url, {
         body: request.body,
         headers: { ...request.headers, "user-agent": this.settings.userAgent },
         timeout: { request: this.settings.timeoutMs },
+        followRedirect: false,
+        throwHttpErrors: false,
+        retry: { limit: 0 },
         agent: this.agent,
         ...(this.settings.allowPrivateTargets ? {} : { dnsLookup: guardedLookup }),
       });
