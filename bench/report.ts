@@ -159,7 +159,7 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
         ...pipelines.map((result) => `${result.moderate.targetEventsPerSec.toFixed(1)} (${num(result.moderate.deliveries)})`),
       ],
       ["latency ms p50/p95/p99/max, moderate", ...pipelines.map((result) => latency(result.moderate.latencyMs))],
-      ["direct POST/s, got (worker transport, tuned)", ...pipelines.map((result) => num(result.direct.got.perSecond))],
+      ["direct POST/s, got (worker transport)", ...pipelines.map((result) => num(result.direct.got.perSecond))],
       ["direct POST/s, got (defaults)", ...pipelines.map((result) => num(result.direct.gotDefault.perSecond))],
       ["direct POST/s, undici", ...pipelines.map((result) => num(result.direct.undici.perSecond))],
       ["pipeline ÷ got", ...pipelines.map((result) => result.ratio.got.toFixed(2))],
