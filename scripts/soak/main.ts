@@ -13,6 +13,7 @@ import { databaseUrl as databaseUrlOf, dropDatabase, migrateDatabase, privateRed
 import { waitFor, waitForUpTo } from "../lib/wait-for.js";
 import { computeFigures, readSnapshot, unfinished, type SoakWebhook } from "./figures.js";
 import { LoadGenerator } from "./load.js";
+import { oldHistoryLeft, seedOldHistory } from "./old-history.js";
 import { HELP, parseOptions, type SoakOptions } from "./options.js";
 import { seededRandom, SoakReceiver, type Behaviour } from "./receivers.js";
 import { formatFigures, passed } from "./report.js";
@@ -155,6 +156,10 @@ async function main(): Promise<boolean> {
   await migrateDatabase(env.databaseUrl);
   pgClient = new pg.Client({ connectionString: databaseUrl });
   await pgClient.connect();
+  if (options.oldHistory > 0) {
+    const rows = await seedOldHistory(pgClient, options.oldHistory);
+    log(`old history: ${options.oldHistory} events 40 days old, ${rows} rows with their calls and attempts, for retention to delete`);
+  }
 
   for (const [index, [name, behaviour]] of RECEIVERS.entries()) {
     receivers.push(await SoakReceiver.start(name, behaviour, options.failureRate, seededRandom(options.seed + index)));
@@ -221,6 +226,9 @@ async function main(): Promise<boolean> {
       : `drain gave up after ${options.drainS} s with ${pending} calls or events unfinished`,
   );
   await sleep(500); // late duplicates of the last kills, if any, still reach the receivers
+  const historyLeft = options.oldHistory > 0 ? await oldHistoryLeft(pgClient) : 0;
+  if (options.oldHistory > 0)
+    log(`old history: ${options.oldHistory - historyLeft} of ${options.oldHistory} events deleted by retention, ${historyLeft} left`);
 
   const figures = computeFigures({
     sent: load.sent,

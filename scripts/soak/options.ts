@@ -20,6 +20,8 @@ export interface SoakOptions {
   /** Keep the database at the end (to look at it), instead of dropping it. */
   keepDatabase: boolean;
   postgresUrl: string;
+  /** Old events (40 days) seeded before the load, for the scheduled retention job to delete during it. */
+  oldHistory: number;
 }
 
 export const HELP = `npm run soak -- [options]
@@ -33,6 +35,8 @@ export const HELP = `npm run soak -- [options]
   --seed N          seed of the receivers' randomness (default: from the clock; printed)
   --json FILE       also write the figures as JSON to FILE
   --keep-db         keep the soak's database instead of dropping it
+  --old-history N   seed N events 40 days old (3 attempts each) for the worker's retention job to
+                    delete while the load runs (default 0); the report says how many went
   --postgres-url U  maintenance database URL (default ${LOCAL_POSTGRES_URL})`;
 
 export class UsageError extends Error {}
@@ -57,6 +61,7 @@ export function parseOptions(argv: string[]): SoakOptions | "help" {
       json: { type: "string" },
       "no-hanging": { type: "boolean", default: false },
       "keep-db": { type: "boolean", default: false },
+      "old-history": { type: "string", default: "0" },
       "postgres-url": { type: "string", default: LOCAL_POSTGRES_URL },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -74,5 +79,6 @@ export function parseOptions(argv: string[]): SoakOptions | "help" {
     jsonPath: values.json,
     keepDatabase: values["keep-db"],
     postgresUrl: values["postgres-url"],
+    oldHistory: number("old-history", values["old-history"], 0, 10_000_000),
   };
 }

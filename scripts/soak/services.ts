@@ -32,6 +32,10 @@ function serviceEnv(env: SoakEnv): Record<string, string> {
     WORKER_LOCK_DURATION_MS: "3000",
     WORKER_STALLED_INTERVAL_MS: "1000",
     SHUTDOWN_TIMEOUT_MS: "5000",
+    // Retention (30 days) every 2 s in small batches: a no-op on the live load, which is never that
+    // old; with --old-history it deletes the seeded history while the load and the chaos go on.
+    RETENTION_INTERVAL_MS: "2000",
+    RETENTION_BATCH_SIZE: "200",
     // Never auto-disable during a soak: the always-failing webhook must keep receiving its calls.
     WEBHOOK_DISABLE_MIN_FAILURES: "1000000000",
   };

@@ -47,9 +47,17 @@ describe("the request log", () => {
     const got = receiver.received(path);
     expect(call?.attempt_history).toHaveLength(2);
     call?.attempt_history.forEach((attempt: { request: { url: string; headers: Record<string, string>; body: string } }, index: number) => {
+      const received = got[index];
       expect(attempt.request.url).toBe(receiver.url(path));
-      expect(attempt.request.headers).toEqual(got[index]?.headers);
-      expect(attempt.request.body).toBe(got[index]?.body);
+      // Byte for byte: the body's bytes, and every header line as it came off the wire (name
+      // case-insensitively, value exactly), none missing and none extra.
+      expect(received && Buffer.from(attempt.request.body, "utf8").equals(received.rawBody)).toBe(true);
+      const wire: Array<[string, string]> = [];
+      for (let at = 0; received && at < received.rawHeaders.length; at += 2)
+        wire.push([(received.rawHeaders[at] as string).toLowerCase(), received.rawHeaders[at + 1] as string]);
+      const byName = (a: [string, string], b: [string, string]) => a[0].localeCompare(b[0]);
+      expect(Object.entries(attempt.request.headers).sort(byName)).toEqual(wire.sort(byName));
+      expect(attempt.request.headers["content-length"]).toBe(String(received?.rawBody.length));
     });
     // Each attempt is signed anew (its own timestamp): the stored headers are each attempt's own.
     expect(call?.attempt_history[0].request.headers["x-modelhooks-attempt"]).toBe("1");
@@ -109,6 +117,28 @@ describe("filters", () => {
       "f-new-update",
     ]);
     expect(await events({ page_limit: 1, page_number: 3 })).toMatchObject({ events: [{ event_uuid: "f-old-create" }], total_records: 3 });
+    expect((await events({ since: between.toISOString() })).events.map((event) => event.event_uuid)).toEqual([
+      "f-new-create",
+      "f-new-update",
+    ]);
+    expect((await events({ until: between.toISOString() })).events.map((event) => event.event_uuid)).toEqual(["f-old-create"]);
+    expect((await events({ event_types: ["CREATE"] })).events.map((event) => event.event_uuid)).toEqual(["f-new-create", "f-old-create"]);
+    expect((await events({ event_uuids: ["f-new-update"] })).events.map((event) => event.event_uuid)).toEqual(["f-new-update"]);
+    expect(
+      (await events({ event_types: ["CREATE"], resource_types: ["MODEL_VERSION"], until: new Date().toISOString() })).events.map(
+        (event) => event.event_uuid,
+      ),
+    ).toEqual(["f-new-create"]);
+    // The member's call log has only their workspace's calls; another's webhook, asked for by id, has none.
+    const memberCalls = async (body: object) => {
+      const response = await h.post(`${EVENTS}/findWebhookCall`, body, member);
+      expect(response.status).toBe(200);
+      return (response.body.calls as Array<{ event_uuid: string }>).map((call) => call.event_uuid);
+    };
+    const theirs = (await h.api.db.webhook.findFirstOrThrow({ where: { workspaceId: other.id } })).id;
+    expect(await memberCalls({})).toEqual(["f-new-create", "f-new-update", "f-old-create"]);
+    expect(await memberCalls({ webhook_ids: [theirs] })).toEqual([]);
+    expect(await memberCalls({ event_types: ["CREATE"], since: between.toISOString() })).toEqual(["f-new-create"]);
     // Another workspace's events never appear, even when asked for by name.
     expect((await events({ workspace_id: other.id })).events).toEqual([]);
     expect((await events({ event_uuids: ["f-theirs"] })).events).toEqual([]);
@@ -139,12 +169,16 @@ describe("recoverWebhookCalls", () => {
     const since = new Date();
     for (let index = 0; index < 12; index++) await sendEvent(h, workspace.id, `outage-${index}`);
     await waitForIdle(h);
+    const until = new Date();
+    await sendEvent(h, workspace.id, "after-the-window");
+    await waitForIdle(h);
     const failed = await h.api.db.webhookCall.count({ where: { webhookId: webhook.id, status: "FAILURE" } });
-    expect(failed).toBe(13);
+    expect(failed).toBe(14);
 
     receiverUp = true;
     receiver.requests.length = 0;
-    const ask = () => h.post(`${EVENTS}/recoverWebhookCalls`, { webhook_id: webhook.id, since: since.toISOString() });
+    const ask = () =>
+      h.post(`${EVENTS}/recoverWebhookCalls`, { webhook_id: webhook.id, since: since.toISOString(), until: until.toISOString() });
     const answers = await Promise.all([ask(), ask()]);
     for (const answer of answers)
       expect({ status: answer.status, recovered: answer.body.recovered }).toEqual({ status: 200, recovered: 12 });
@@ -157,6 +191,7 @@ describe("recoverWebhookCalls", () => {
     expect(delivered.sort()).toEqual(Array.from({ length: 12 }, (_, index) => `outage-${index}`).sort());
     // Outside the window: untouched, still FAILURE with no new call.
     expect((await callsOf(h, "before-the-window")).map((call) => call.status)).toEqual(["FAILURE"]);
+    expect((await callsOf(h, "after-the-window")).map((call) => call.status)).toEqual(["FAILURE"]);
     const recovered = await h.api.db.webhookCall.findMany({ where: { recoveryId: { not: null } } });
     expect(recovered).toHaveLength(12);
     expect(recovered.every((call) => call.status === "SUCCESS" && call.retriggerOfId !== null)).toBe(true);
@@ -172,12 +207,22 @@ describe("recoverWebhookCalls", () => {
 
   it("refuses bad windows, unknown and disabled webhooks with a 4xx naming why, and sends nothing", async () => {
     const workspace = await h.createWorkspace();
+    const path = `/idle-${workspace.id}`;
+    receiver.on(path, () => ({ status: 503 }));
     const webhook = await h.createWebhook({
       name: "idle",
-      location: receiver.url("/idle"),
+      location: receiver.url(path),
       event_types: ["CREATE"],
       workspace_id: workspace.id,
     });
+    // A failed call in every window below: a request wrongly let through would have something to send.
+    await sendEvent(h, workspace.id, "idle-failed");
+    await waitForIdle(h);
+    expect((await callsOf(h, "idle-failed")).map((call) => call.status)).toEqual(["FAILURE"]);
+    receiver.on(path, () => ({ status: 200 }));
+    const requestsBefore = receiver.received(path).length;
+    const member = await h.createUser([workspace.id]);
+    const outsider = await h.createUser([(await h.createWorkspace()).id]);
     const before = await tableSnapshot(h.api.db);
     const recover = (body: object) => h.post(`${EVENTS}/recoverWebhookCalls`, body);
     const now = Date.now();
@@ -187,13 +232,26 @@ describe("recoverWebhookCalls", () => {
       [{ webhook_id: webhook.id, since: new Date(now - 30 * day).toISOString() }, 400, "since"],
       [{ webhook_id: webhook.id, since: "2026-13-01" }, 400, "since"],
       [{ webhook_id: webhook.id }, 400, "since"],
+      [{ webhook_id: webhook.id, since: new Date(now - day).toISOString(), until: "tomorrow" }, 400, "until"],
+      [{ webhook_id: webhook.id, since: new Date(now - day).toISOString().replace("Z", "") }, 400, "since"],
       [{ webhook_id: 999_999, since: new Date(now - day).toISOString() }, 404, ""],
     ];
     for (const [body, status, field] of cases) {
       const answer = await recover(body);
-      expect({ status: answer.status, field: answer.body.error.details[0]?.path ?? "" }).toEqual({ status, field });
+      expect({ body, status: answer.status, field: answer.body.error.details[0]?.path ?? "" }).toEqual({ body, status, field });
     }
+    // Only system admins recover: a member of the webhook's workspace, and one of another workspace, get 403.
+    for (const caller of [member, outsider]) {
+      const answer = await h.post(
+        `${EVENTS}/recoverWebhookCalls`,
+        { webhook_id: webhook.id, since: new Date(now - day).toISOString() },
+        caller,
+      );
+      expect(answer.status).toBe(403);
+    }
+    await waitForIdle(h);
     expect(await tableSnapshot(h.api.db)).toEqual(before);
+    expect(receiver.received(path).length).toBe(requestsBefore);
 
     await h.post(`${EVENTS}/updateWebhook`, { id: webhook.id, status: "DISABLED" }).expect(200);
     const disabled = await recover({ webhook_id: webhook.id, since: new Date(now - day).toISOString() });

@@ -202,6 +202,7 @@ describe("protocol edges", () => {
       "events",
       "maintenance",
       "recoveries",
+      "retention",
     ]);
   });
 

@@ -5,7 +5,11 @@ import type { AddressInfo } from "node:net";
 export interface ReceivedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
+  /** Header names and values as they came off the wire, in order (names in the sender's case). */
+  rawHeaders: string[];
   body: string;
+  /** The body's bytes, undecoded. */
+  rawBody: Buffer;
   json: any;
   receivedAt: number;
 }
@@ -87,7 +91,8 @@ export class Receiver {
     res.on("close", () => this.open.set(openPath, (this.open.get(openPath) ?? 1) - 1));
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
+      const rawBody = Buffer.concat(chunks);
+      const body = rawBody.toString("utf8");
       let json: unknown;
       try {
         json = JSON.parse(body);
@@ -95,7 +100,15 @@ export class Receiver {
         json = undefined;
       }
       const path = req.url ?? "/";
-      const request: ReceivedRequest = { path, headers: req.headers, body, json, receivedAt: Date.now() };
+      const request: ReceivedRequest = {
+        path,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body,
+        rawBody,
+        json,
+        receivedAt: Date.now(),
+      };
       const index = this.requests.filter((seen) => seen.path === path).length;
       this.requests.push(request);
       const reply = this.responders.get(path)?.(request, index) ?? {};

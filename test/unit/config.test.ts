@@ -43,6 +43,9 @@ describe("loadConfig", () => {
       BUILDER: "simulated",
       PROMOTION_CALLBACK_TIMEOUT_MS: 24 * 60 * 60 * 1000,
       SCAN_RESULT_TIMEOUT_MS: 24 * 60 * 60 * 1000,
+      RETENTION_DAYS: 30,
+      RETENTION_INTERVAL_MS: 10 * 60 * 1000,
+      RETENTION_BATCH_SIZE: 500,
     });
     expect(config.SECRET_ENCRYPTION_KEY_BYTES).toHaveLength(32);
   });
@@ -52,6 +55,8 @@ describe("loadConfig", () => {
     expect(config.PORT).toBe(8080);
     expect(config.DELIVERY_MAX_ATTEMPTS).toBe(3);
     expect(config.ALLOW_PRIVATE_TARGETS).toBe(false);
+    // A fraction of a day, for a short retention in a test or a trial.
+    expect(loadConfig({ RETENTION_DAYS: "0.5" }).RETENTION_DAYS).toBe(0.5);
   });
 
   it("accepts a 32-byte key as hex or base64", () => {
@@ -84,6 +89,10 @@ describe("loadConfig", () => {
     ["TRUST_PROXY", "true"],
     ["TRUST_PROXY", "10.0.0.0/33"],
     ["TRUST_PROXY", "loopback, my-proxy"],
+    ["RETENTION_DAYS", "-1"],
+    ["RETENTION_DAYS", "a month"],
+    ["RETENTION_BATCH_SIZE", "0"],
+    ["RETENTION_BATCH_SIZE", "1000000"],
   ])("throws a ConfigError naming %s for %p", (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message).toContain(variable);

@@ -6,6 +6,7 @@ import { createRecoveriesProcessor } from "./processors/recoveries.js";
 import { createDeliveriesProcessor, webhookBackoff } from "./processors/deliveries.js";
 import { createEventsProcessor } from "./processors/events.js";
 import { createMaintenanceProcessor, OUTBOX_RELAY_SCHEDULER, runOutboxRelay } from "./processors/maintenance.js";
+import { createRetentionProcessor, RETENTION_SCHEDULER } from "./processors/retention.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 // One processor per queue of the catalog: a queue without one does not compile.
@@ -27,6 +28,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     deadlines: createDeadlinesProcessor(deps),
     recoveries: createRecoveriesProcessor(deps),
     maintenance: createMaintenanceProcessor(deps, relayCursor),
+    retention: createRetentionProcessor(deps),
   };
   const concurrency: Record<QueueKey, number> = {
     events: config.FANOUT_CONCURRENCY,
@@ -35,6 +37,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     deadlines: 2,
     recoveries: 1,
     maintenance: 1,
+    retention: 1,
   };
   const common: Omit<WorkerOptions, "concurrency"> = {
     connection: deps.redis,
@@ -59,8 +62,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  const scheduleRelay = () =>
-    deps.queues.schedule("maintenance", OUTBOX_RELAY_SCHEDULER, config.OUTBOX_RELAY_INTERVAL_MS, { task: "outbox-relay" });
+  // One scheduler per id in Redis, whichever worker writes it: each runs once per interval,
+  // however many workers run. RETENTION_DAYS=0 removes the retention schedule.
+  const scheduleRelay = async () => {
+    await deps.queues.schedule("maintenance", OUTBOX_RELAY_SCHEDULER, config.OUTBOX_RELAY_INTERVAL_MS, { task: "outbox-relay" });
+    if (config.RETENTION_DAYS > 0) await deps.queues.schedule("retention", RETENTION_SCHEDULER, config.RETENTION_INTERVAL_MS, {});
+    else await deps.queues.unschedule("retention", RETENTION_SCHEDULER);
+  };
   await scheduleRelay();
   // A Redis restarted without persistence forgets the schedule with everything else: put it back.
   const onReconnect = () =>

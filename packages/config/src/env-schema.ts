@@ -91,6 +91,13 @@ export const envSchema = z
     OUTBOX_RELAY_INTERVAL_MS: integer(5_000, 100),
     // How long a recorded event or a due call may wait before the relay assumes its job was lost.
     OUTBOX_RELAY_GRACE_MS: integer(30_000, 0),
+    // Retention (docs/reliability.md): events with their calls and attempts, finished recovery
+    // requests and notifications older than this many days are deleted by a scheduled job, in
+    // batches of RETENTION_BATCH_SIZE events, each its own short transaction. Fractions are allowed;
+    // 0 keeps everything.
+    RETENTION_DAYS: z.coerce.number().min(0).default(30),
+    RETENTION_INTERVAL_MS: integer(10 * 60 * 1000, 1000),
+    RETENTION_BATCH_SIZE: integer(500, 1).pipe(z.number().max(10_000)),
     WORKER_LOCK_DURATION_MS: integer(30_000, 1000),
     WORKER_STALLED_INTERVAL_MS: integer(30_000, 1000),
     SHUTDOWN_TIMEOUT_MS: integer(15_000, 0),

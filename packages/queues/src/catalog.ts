@@ -32,6 +32,12 @@ export const recoveryJobSchema = z.strictObject({ recoveryId: id });
 /** Housekeeping on a schedule: re-enqueue what never reached (or fell out of) Redis. */
 export const maintenanceJobSchema = z.strictObject({ task: z.enum(["outbox-relay"]) });
 
+/**
+ * Retention (docs/reliability.md): one run deletes what is older than RETENTION_DAYS, in batches.
+ * A queue of its own so a long first run never delays the outbox relay on the maintenance queue.
+ */
+export const retentionJobSchema = z.strictObject({});
+
 const keepFailedForDashboard = { age: 14 * 24 * 3600 };
 
 /** A job retried with exponential backoff, kept a while once done, and kept failed for the dashboard. */
@@ -83,6 +89,12 @@ export const queueCatalog = {
   maintenance: {
     name: "maintenance",
     schema: maintenanceJobSchema,
+    jobOptions: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+  },
+  retention: {
+    name: "retention",
+    schema: retentionJobSchema,
+    // A failed run is not retried: the next one, an interval later, starts over.
     jobOptions: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
   },
 } as const satisfies Record<string, { name: string; schema: z.ZodType; jobOptions: DefaultJobOptions }>;

@@ -8,6 +8,7 @@ export {
   maintenanceJobSchema,
   deadlineJobSchema,
   recoveryJobSchema,
+  retentionJobSchema,
   type QueueKey,
   type JobData,
   type JobInput,

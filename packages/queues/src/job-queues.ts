@@ -75,6 +75,10 @@ export class JobQueues {
     await this.queues[key].upsertJobScheduler(schedulerId, { every: everyMs }, { name: schedulerId, data });
   }
 
+  async unschedule(key: QueueKey, schedulerId: string): Promise<void> {
+    await this.queues[key].removeJobScheduler(schedulerId);
+  }
+
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
   }

@@ -46,3 +46,14 @@ export {
 } from "./call-failure.js";
 export { findEvents, eventView, type CallCounts } from "./event-log.js";
 export { requestRecovery, runRecovery, resumeRecoveries, type RecoveryDeps } from "./recover-failed-calls.js";
+export {
+  pruneDeliveryLog,
+  NEXT_OLD_EVENTS,
+  LOCK_EVENTS,
+  DELETE_EVENTS,
+  enforceRetention,
+  type RetentionSettings,
+  type RetentionFigures,
+  type RetentionBatch,
+  type RetentionOptions,
+} from "./retention.js";

@@ -9,12 +9,18 @@ import { requireAccess } from "../middleware/authenticate.js";
 
 export const DASHBOARD_PATH = "/admin/queues";
 
-/** Bull Board for system admins (headers, Bearer, or Basic email:key from a browser). */
+/**
+ * Bull Board for system admins (headers, Bearer, or Basic email:key from a browser), every queue
+ * read-only: a job's state is not the work's state. Retrying a delivery job whose call is already
+ * final does nothing, promoting a deadline ends a promotion early, cleaning or emptying a queue
+ * drops jobs the relay must rebuild. Redelivery is retriggerWebhookCall, recoverWebhookCalls or the
+ * console (docs/decisions.md, "Queue dashboard").
+ */
 export function queueDashboardRouter(deps: ApiDeps): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
-    queues: QUEUE_KEYS.map((key) => new BullMQAdapter(deps.queues.queues[key])),
+    queues: QUEUE_KEYS.map((key) => new BullMQAdapter(deps.queues.queues[key], { readOnlyMode: true })),
     serverAdapter,
     options: { uiConfig: { boardTitle: "modelhooks" } },
   });
