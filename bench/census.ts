@@ -1,20 +1,23 @@
-// The census: PostgreSQL round trips per step of the pipeline, counted on the real processes.
-// A second API and worker are started with their DATABASE_URL pointing at a counting proxy
-// (pg-tap.ts), on the bench database but a key prefix of their own; a few events are sent one
-// at a time, to one webhook and to ten. (Per delivery is not a constant: Prisma batches the
-// findUnique calls of concurrent deliveries into one query.) Run after the measured scenarios;
-// the proxy never slows those.
+// The census: PostgreSQL round trips and Redis commands per step of the pipeline, counted on the
+// real processes. A second API and worker are started with their DATABASE_URL and REDIS_URL
+// pointing at counting proxies (scripts/lib/pg-tap.ts, redis-tap.ts), on the bench database but a
+// key prefix of their own; a few events are sent one at a time, to 1, 10 and 100 webhooks. (Per
+// delivery is not a constant: concurrent deliveries share their claim and record statements.)
+// Run after the measured scenarios; the proxies never slow those.
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiClient, type Caller } from "../scripts/lib/api-client.js";
 import { startApi, startWorker, stopProcess, throughProxy, type ServiceProcess } from "../scripts/lib/local-services.js";
 import { waitFor, waitForUpTo } from "../scripts/lib/wait-for.js";
 import { addWebhooks, sendEvent } from "./load.js";
-import { PgTap } from "./pg-tap.js";
+import { PgTap } from "../scripts/lib/pg-tap.js";
+import { RedisTap } from "../scripts/lib/redis-tap.js";
 import type { Receiver } from "./receiver.js";
 
 export interface CensusCounts {
   roundTrips: number;
   statements: number;
+  /** Redis commands (each command of a pipeline or MULTI counted). */
+  redisCommands: number;
 }
 
 export interface CensusEntry {
@@ -29,6 +32,8 @@ export interface CensusResult {
   measured: CensusEntry[];
   /** The SQL of one event to one webhook, in order. */
   sql: { api: string[]; worker: string[] };
+  /** The Redis commands of one event to one webhook, by name and count. */
+  redis: { api: Array<[string, number]>; worker: Array<[string, number]> };
 }
 
 export interface CensusInput {
@@ -43,12 +48,18 @@ export interface CensusInput {
 }
 
 const REPETITIONS = 3;
+const FAN_OUTS = [1, 10, 100];
 
 export async function runCensus(input: CensusInput): Promise<CensusResult> {
   const target = new URL(input.databaseUrl);
   const taps = {
     api: await PgTap.start(target.hostname, Number(target.port || 5432)),
     worker: await PgTap.start(target.hostname, Number(target.port || 5432)),
+  };
+  const redisTarget = new URL(input.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  const redisTaps = {
+    api: await RedisTap.start(redisTarget.hostname, Number(redisTarget.port || 6379), input.queuePrefix),
+    worker: await RedisTap.start(redisTarget.hostname, Number(redisTarget.port || 6379), input.queuePrefix),
   };
   const env = {
     ...input.env,
@@ -66,13 +77,21 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
   let api: ApiClient | undefined;
   try {
     const censusApi = track(
-      await startApi({ ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.api.port) }, { label: "census-api" }),
+      await startApi(
+        { ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.api.port), REDIS_URL: redisTaps.api.url() },
+        { label: "census-api" },
+      ),
     );
-    track(await startWorker({ ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.worker.port) }, { label: "census-worker" }));
+    track(
+      await startWorker(
+        { ...env, DATABASE_URL: throughProxy(input.databaseUrl, taps.worker.port), REDIS_URL: redisTaps.worker.url() },
+        { label: "census-worker" },
+      ),
+    );
     api = new ApiClient(censusApi.url, input.admin, { pooledConnections: 4 });
 
     const workspaces = new Map<number, number>();
-    for (const fanOut of [1, 10]) {
+    for (const fanOut of FAN_OUTS) {
       const { id: workspaceId } = await api.createWorkspace(`bench-census-${fanOut}-${input.runId}`);
       await addWebhooks(api, workspaceId, "bench-census", fanOut, input.receiver.url("/hook/census"));
       workspaces.set(fanOut, workspaceId);
@@ -82,37 +101,49 @@ export async function runCensus(input: CensusInput): Promise<CensusResult> {
 
     const measured: CensusResult["measured"] = [];
     let sql: CensusResult["sql"] = { api: [], worker: [] };
+    let redis: CensusResult["redis"] = { api: [], worker: [] };
     for (const [fanOut, workspaceId] of workspaces) {
       const runs: { api: CensusCounts; worker: CensusCounts }[] = [];
       for (let repetition = 0; repetition < REPETITIONS; repetition++) {
         await input.receiver.reset();
         taps.api.reset();
         taps.worker.reset();
+        redisTaps.api.reset();
+        redisTaps.worker.reset();
         const accepted = await sendEvent(api, workspaceId, `${input.runId}-census-${fanOut}-${repetition}`, repetition);
         if (accepted === undefined) throw new Error("census: createEvent was refused");
         await waitFor(async () => (await input.receiver.counts()).distinctCalls >= fanOut, {
           what: `census: the deliveries of a fan-out ${fanOut} event`,
-          timeoutMs: 10_000,
+          timeoutMs: 30_000,
           onError: "fail",
         });
         await settled(taps.worker);
-        runs.push({ api: counts(taps.api), worker: counts(taps.worker) });
-        if (fanOut === 1 && repetition === 0) sql = { api: [...taps.api.statements], worker: [...taps.worker.statements] };
+        runs.push({ api: counts(taps.api, redisTaps.api), worker: counts(taps.worker, redisTaps.worker) });
+        if (fanOut === 1 && repetition === 0) {
+          sql = { api: [...taps.api.statements], worker: [...taps.worker.statements] };
+          redis = { api: redisTaps.api.tally(), worker: redisTaps.worker.tally() };
+        }
       }
       const worker = median(runs.map((run) => run.worker));
       measured.push({
         fanOut,
         api: median(runs.map((run) => run.api)),
         worker,
-        workerPerDelivery: { roundTrips: worker.roundTrips / fanOut, statements: worker.statements / fanOut },
+        workerPerDelivery: {
+          roundTrips: worker.roundTrips / fanOut,
+          statements: worker.statements / fanOut,
+          redisCommands: worker.redisCommands / fanOut,
+        },
       });
     }
-    return { measured, sql: { api: sql.api.map(shorten), worker: sql.worker.map(shorten) } };
+    return { measured, sql: { api: sql.api.map(shorten), worker: sql.worker.map(shorten) }, redis };
   } finally {
     for (const service of services) await stopProcess(service, 20_000).catch(() => null);
     await api?.close().catch(() => undefined);
     await taps.api.close();
     await taps.worker.close();
+    await redisTaps.api.close();
+    await redisTaps.worker.close();
   }
 }
 
@@ -129,14 +160,14 @@ async function settled(tap: PgTap): Promise<void> {
   );
 }
 
-function counts(tap: PgTap): CensusCounts {
-  return { roundTrips: tap.roundTrips, statements: tap.statements.length };
+function counts(tap: PgTap, redis: RedisTap): CensusCounts {
+  return { roundTrips: tap.roundTrips, statements: tap.statements.length, redisCommands: redis.count };
 }
 
 function median(list: CensusCounts[]): CensusCounts {
   const pick = (key: keyof CensusCounts) =>
     [...list.map((entry) => entry[key])].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
-  return { roundTrips: pick("roundTrips"), statements: pick("statements") };
+  return { roundTrips: pick("roundTrips"), statements: pick("statements"), redisCommands: pick("redisCommands") };
 }
 
 /** Head and tail of a statement: which table, and how it ends (ON CONFLICT, RETURNING, LIMIT). */

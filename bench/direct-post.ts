@@ -1,13 +1,15 @@
 // The limit: the same receiver hit directly by a plain loop of POSTs of the same body, at the same
 // concurrency as the worker delivers, once with got (the worker's own WebhookTransport, configured
 // by the same environment) and once with undici.
+import http from "node:http";
+import { got } from "got";
 import { Pool } from "undici";
 import { loadConfig } from "@modelhooks/config";
 import { createTransport, USER_AGENT } from "@modelhooks/webhooks";
 import type { SampleRequest } from "./receiver.js";
 import { rate } from "./stats.js";
 
-export type DirectClient = "got" | "undici";
+export type DirectClient = "got" | "gotDefault" | "undici";
 
 export interface DirectResult {
   client: DirectClient;
@@ -32,7 +34,7 @@ export interface DirectLoop {
 type Send = () => Promise<boolean>;
 
 export async function runDirectLoop(client: DirectClient, loop: DirectLoop): Promise<DirectResult> {
-  const { send, close } = client === "got" ? gotSender(loop) : undiciSender(loop);
+  const { send, close } = client === "got" ? gotSender(loop) : client === "gotDefault" ? gotDefaultSender(loop) : undiciSender(loop);
   try {
     // A short warm-up opens the connections, as the worker's are open after its warm-up.
     await runLoop(send, loop.concurrency, loop.concurrency * 4, 5_000);
@@ -64,6 +66,19 @@ function gotSender(loop: DirectLoop): { send: Send; close: () => Promise<void> }
   return {
     send: async () => (await transport.send(outgoing)).statusCode === 200,
     close: async () => transport.close(),
+  };
+}
+
+/** got as it comes, with only a keep-alive agent (as many sockets as requests in flight): what the tuned transport is compared with. */
+function gotDefaultSender(loop: DirectLoop): { send: Send; close: () => Promise<void> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: loop.concurrency });
+  const headers = { ...loop.request.headers, "user-agent": USER_AGENT };
+  return {
+    send: async () => {
+      const response = await got.post(loop.url, { body: loop.request.body, headers, agent: { http: agent }, throwHttpErrors: false });
+      return response.statusCode === 200;
+    },
+    close: async () => agent.destroy(),
   };
 }
 

@@ -25,6 +25,7 @@ import { runCensus, type CensusResult } from "./census.js";
 import { DbStats } from "./db-stats.js";
 import { scrapeAll } from "./memory.js";
 import { lifetimePeakMb } from "./monitor.js";
+import { startBareExpress, stopBareExpress } from "./bare-express.js";
 import { parseOptions, type BenchOptions } from "./options.js";
 import { formatSummary, summarizeProfile, type ProfileSummary } from "./profile-summary.js";
 import { Receiver } from "./receiver.js";
@@ -32,10 +33,14 @@ import { checkTargets, formatReport } from "./report.js";
 import {
   PIPELINE_SCENARIOS,
   runBacklogScenario,
+  runIngestScenario,
   runPipelineScenario,
+  runWideFanOutScenario,
   type BacklogResult,
   type BenchContext,
+  type IngestResult,
   type PipelineResult,
+  type WideFanOutResult,
 } from "./scenarios.js";
 
 const options = parseOptions(process.argv.slice(2));
@@ -113,16 +118,32 @@ async function main(options: BenchOptions): Promise<void> {
       { name: "receiver", pid: receiver.child.pid as number },
     ],
     dbStats,
+    databaseUrl: dbUrl,
     metricsUrls,
     workerEnv: env,
     // The direct loops use as many requests in flight as the workers may have.
     deliveryConcurrency: Number(env.DELIVERY_CONCURRENCY ?? 50) * options.workers,
     log,
   };
+  let ingest: IngestResult | undefined;
+  if (options.scenarios.includes("ingest")) {
+    const bare = await startBareExpress();
+    const bareClient = new ApiClient(bare.url, admin, { timeoutMs: 60_000, pooledConnections: options.apiConcurrency });
+    try {
+      ctx.watched.push({ name: "bare-express", pid: bare.service.pid });
+      ingest = await runIngestScenario(ctx, bareClient);
+    } finally {
+      ctx.watched.pop();
+      await bareClient.close();
+      await stopBareExpress(bare.service);
+    }
+  }
   const pipelines: PipelineResult[] = [];
   for (const scenario of PIPELINE_SCENARIOS) {
     if (options.scenarios.includes(scenario.name)) pipelines.push(await runPipelineScenario(ctx, scenario));
   }
+  let wide: WideFanOutResult | undefined;
+  if (options.scenarios.includes("wide")) wide = await runWideFanOutScenario(ctx);
   let backlog: BacklogResult | undefined;
   if (options.scenarios.includes("backlog") && options.backlog > 0) backlog = await runBacklogScenario(ctx);
 
@@ -147,9 +168,9 @@ async function main(options: BenchOptions): Promise<void> {
     });
   }
 
-  const checks = checkTargets(options, pipelines, backlog);
+  const checks = checkTargets(options, { ingest, pipelines, wide, backlog, idleMemory, census });
   const durationSeconds = (Date.now() - started) / 1000;
-  process.stdout.write(`\n${formatReport(options, pipelines, backlog, checks, idleMemory, census)}\n`);
+  process.stdout.write(`\n${formatReport(options, { ingest, pipelines, wide, backlog, idleMemory, census }, checks)}\n`);
   for (const profile of profiles) process.stdout.write(`\n${formatSummary(profile.summary, profile.role)}\n`);
   process.stdout.write(
     `\nprocess lifetime peak RSS (VmHWM): ${Object.entries(lifetimePeakRssMb)
@@ -180,7 +201,9 @@ async function main(options: BenchOptions): Promise<void> {
       nodeOptions: options.nodeOptions,
     },
     idleMemory,
+    ingest,
     scenarios: pipelines,
+    wide,
     backlog,
     lifetimePeakRssMb,
     census,

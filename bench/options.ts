@@ -1,13 +1,17 @@
 import { parseArgs } from "node:util";
 import { LOCAL_POSTGRES_URL, LOCAL_REDIS_URL } from "../scripts/lib/local-services.js";
 
-export const SCENARIO_NAMES = ["fanout1", "fanout10", "slow", "backlog"] as const;
+export const SCENARIO_NAMES = ["ingest", "fanout1", "fanout10", "slow", "wide", "backlog"] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
   /** Events per scenario at full speed, after the warm-up. */
   events: number;
   warmup: number;
+  /** createEvent requests measured at full speed in the ingestion scenario (and as many to the bare Express server). */
+  ingestEvents: number;
+  /** Webhooks of the one event of the wide fan-out scenario. */
+  wideFanOut: number;
   /** Worker processes (each with the default DELIVERY_CONCURRENCY). */
   workers: number;
   /** createEvent requests in flight at full speed. */
@@ -38,6 +42,8 @@ export interface BenchOptions {
 const HELP = `npm run bench -- [options]
   --events N            events per scenario at full speed (default 600)
   --warmup N            warm-up events per scenario (default 100)
+  --ingest-events N     createEvent requests at full speed in the ingestion scenario (default 3000)
+  --wide-fanout N       webhooks of the one event of the wide fan-out scenario (default 10000)
   --workers N           worker processes (default 1)
   --api-concurrency N   createEvent requests in flight at full speed (default 32)
   --moderate-fraction F moderate rate as a fraction of the measured maximum (default 0.2)
@@ -60,6 +66,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     options: {
       events: { type: "string", default: "600" },
       warmup: { type: "string", default: "100" },
+      "ingest-events": { type: "string", default: "3000" },
+      "wide-fanout": { type: "string", default: "10000" },
       workers: { type: "string", default: "1" },
       "api-concurrency": { type: "string", default: "32" },
       "moderate-fraction": { type: "string", default: "0.2" },
@@ -94,6 +102,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     events: count(values.events, "--events", 1),
     warmup: count(values.warmup, "--warmup", 0),
+    ingestEvents: count(values["ingest-events"], "--ingest-events", 1),
+    wideFanOut: count(values["wide-fanout"], "--wide-fanout", 1),
     workers: count(values.workers, "--workers", 1),
     apiConcurrency: count(values["api-concurrency"], "--api-concurrency", 1),
     moderateFraction: fraction(values["moderate-fraction"], "--moderate-fraction"),

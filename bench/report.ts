@@ -2,7 +2,7 @@
 import type { CensusResult } from "./census.js";
 import type { MemoryBreakdown } from "./memory.js";
 import type { BenchOptions } from "./options.js";
-import type { BacklogResult, PipelineResult } from "./scenarios.js";
+import type { BacklogResult, IngestResult, PipelineResult, WideFanOutResult } from "./scenarios.js";
 import type { LatencySummary } from "./stats.js";
 
 export interface TargetCheck {
@@ -11,17 +11,87 @@ export interface TargetCheck {
   met: boolean;
 }
 
+/** Everything one run measured. */
+export interface BenchFigures {
+  ingest?: IngestResult;
+  pipelines: PipelineResult[];
+  wide?: WideFanOutResult;
+  backlog?: BacklogResult;
+  idleMemory: Record<string, MemoryBreakdown>;
+  census?: CensusResult;
+}
+
 const RSS_LIMIT_MB = 300;
 const P99_LIMIT_MS = 100;
+const INGEST_RATIO = 0.5;
+const INGEST_STRETCH_RATIO = 0.7;
+const INGEST_P99_LIMIT_MS = 50;
+const IDLE_RSS_LIMIT_MB = 150;
+const WIDE = { firstDeliveryMs: 1_000, allCallsMs: 10_000, rssGrowthMb: 50 };
 
-export function checkTargets(options: BenchOptions, pipelines: PipelineResult[], backlog: BacklogResult | undefined): TargetCheck[] {
+export function checkTargets(options: BenchOptions, figures: BenchFigures): TargetCheck[] {
+  const { ingest, pipelines, wide, backlog, idleMemory, census } = figures;
   const checks: TargetCheck[] = [];
+  if (ingest) {
+    checks.push({
+      target: `1. createEvent accepted/s ≥ ${INGEST_RATIO} × bare Express, same body and concurrency (stretch ${INGEST_STRETCH_RATIO} ×)`,
+      measured: `${num(ingest.api.perSecond)}/s vs ${num(ingest.bare.perSecond)}/s = ${ingest.ratio.toFixed(2)} ×${ingest.ratio >= INGEST_STRETCH_RATIO ? " (stretch met)" : ""}`,
+      met: ingest.ratio >= INGEST_RATIO,
+    });
+    checks.push({
+      target: `1. createEvent p99 answer ≤ ${INGEST_P99_LIMIT_MS} ms at half that rate`,
+      measured: `${num(ingest.half.answerMs.p99)} ms at ${num(ingest.half.targetPerSecond)}/s (${num(ingest.half.rejected)} refused)`,
+      met: ingest.half.rejected === 0 && ingest.half.answerMs.p99 <= INGEST_P99_LIMIT_MS,
+    });
+  }
   const fanOut10 = pipelines.find((result) => result.scenario.name === "fanout10");
   if (fanOut10) {
     checks.push({
       target: "fan-out 10: end-to-end deliveries/s ≥ 0.5 × got direct-POST rate",
       measured: `${num(fanOut10.fullSpeed.deliveriesPerSec)}/s vs ${num(fanOut10.direct.got.perSecond)}/s = ${fanOut10.ratio.got.toFixed(2)} ×`,
       met: fanOut10.ratio.got >= 0.5,
+    });
+  }
+  const idleApi = idleMemory.api?.rssMb;
+  const idleWorker = maxOf(Object.fromEntries(Object.entries(idleMemory).map(([name, figures]) => [name, figures.rssMb])), "worker");
+  if (idleApi !== undefined) {
+    checks.push({
+      target: `3. idle RSS: API ≤ ${IDLE_RSS_LIMIT_MB} MB, worker ≤ ${IDLE_RSS_LIMIT_MB} MB`,
+      measured: `API ${num(idleApi)} MB, worker ${num(idleWorker)} MB`,
+      met: idleApi <= IDLE_RSS_LIMIT_MB && idleWorker <= IDLE_RSS_LIMIT_MB,
+    });
+  }
+  if (wide) {
+    const growth = wide.workerPeakRssMb - wide.workerRssBeforeMb;
+    checks.push({
+      target: `4. one event to ${num(wide.webhooks)} webhooks: first delivery ≤ ${WIDE.firstDeliveryMs / 1000} s, all calls created ≤ ${WIDE.allCallsMs / 1000} s, worker RSS growth ≤ ${WIDE.rssGrowthMb} MB`,
+      measured: `first ${num(wide.firstDeliveryMs)} ms, calls ${(wide.allCallsCreatedMs / 1000).toFixed(1)} s, growth ${num(growth)} MB (${num(wide.workerRssBeforeMb)} → ${num(wide.workerPeakRssMb)} MB)${wide.complete ? "" : ", INCOMPLETE"}`,
+      met:
+        wide.complete &&
+        wide.firstDeliveryMs <= WIDE.firstDeliveryMs &&
+        wide.allCallsCreatedMs <= WIDE.allCallsMs &&
+        growth <= WIDE.rssGrowthMb,
+    });
+  }
+  if (census && census.measured.length > 1) {
+    const [smallest, ...larger] = census.measured;
+    // "Does not grow": the API's cost per event is the same at any fan-out; the worker's per delivery never rises with it.
+    const apiSame = larger.every((entry) => entry.api.roundTrips === smallest!.api.roundTrips);
+    const perDelivery = census.measured.map((entry) => entry.workerPerDelivery);
+    const falling = perDelivery.every(
+      (entry, index) =>
+        index === 0 ||
+        (entry.roundTrips <= perDelivery[index - 1]!.roundTrips && entry.redisCommands <= perDelivery[index - 1]!.redisCommands + 0.5),
+    );
+    checks.push({
+      target: "5. census per event and per delivery does not grow with fan-out size",
+      measured: census.measured
+        .map(
+          (entry) =>
+            `fan-out ${entry.fanOut}: API ${entry.api.roundTrips} PG / ${entry.api.redisCommands} Redis, worker ${entry.workerPerDelivery.roundTrips.toFixed(1)} PG / ${entry.workerPerDelivery.redisCommands.toFixed(1)} Redis per delivery`,
+        )
+        .join("; "),
+      met: apiSame && falling,
     });
   }
   for (const result of pipelines) {
@@ -58,15 +128,19 @@ export function sumOf(values: Record<string, number>, prefix: string): number {
   return sum;
 }
 
-export function formatReport(
-  options: BenchOptions,
-  pipelines: PipelineResult[],
-  backlog: BacklogResult | undefined,
-  checks: TargetCheck[],
-  idleMemory: Record<string, MemoryBreakdown>,
-  census?: CensusResult,
-): string {
+export function formatReport(options: BenchOptions, figures: BenchFigures, checks: TargetCheck[]): string {
+  const { ingest, pipelines, wide, backlog, idleMemory, census } = figures;
   const out: string[] = [`idle after start-up: ${memoryLine(idleMemory)}`, ""];
+  if (ingest) {
+    out.push(
+      `ingestion (${num(ingest.events)} events of ~${num(ingest.bodyBytes)} B, ${ingest.concurrency} in flight, worker idle):`,
+      `  createEvent ${num(ingest.api.perSecond)}/s (answer p50/p99 ${num(ingest.api.answerMs.p50)} / ${num(ingest.api.answerMs.p99)} ms; CPU cores api/pg/redis ${cores(ingest.api.usage.cpuCores.api)}/${cores(ingest.api.usage.cpuCores.postgres)}/${cores(ingest.api.usage.cpuCores.redis)}, machine ${cores(ingest.api.usage.cpuCores.machine)})`,
+      `  bare Express ${num(ingest.bare.perSecond)}/s (answer p50/p99 ${num(ingest.bare.answerMs.p50)} / ${num(ingest.bare.answerMs.p99)} ms; CPU cores ${cores(ingest.bare.usage.cpuCores["bare-express"])}, machine ${cores(ingest.bare.usage.cpuCores.machine)})`,
+      `  ratio ${ingest.ratio.toFixed(2)} ×; at half rate (${num(ingest.half.targetPerSecond)}/s): answer p50/p95/p99/max ${latency(ingest.half.answerMs)} ms`,
+      `  per event: API ${(((ingest.api.usage.cpuCores.api ?? 0) / ingest.api.perSecond) * 1000).toFixed(2)} ms CPU, PostgreSQL ${(((ingest.api.usage.cpuCores.postgres ?? 0) / ingest.api.perSecond) * 1000).toFixed(2)} ms; bare Express ${(((ingest.bare.usage.cpuCores["bare-express"] ?? 0) / ingest.bare.perSecond) * 1000).toFixed(2)} ms`,
+      "",
+    );
+  }
   if (pipelines.length > 0) {
     const rows: [string, ...string[]][] = [
       ["scenario", ...pipelines.map((result) => result.scenario.label)],
@@ -86,6 +160,7 @@ export function formatReport(
       ],
       ["latency ms p50/p95/p99/max, moderate", ...pipelines.map((result) => latency(result.moderate.latencyMs))],
       ["direct POST/s, got (worker transport)", ...pipelines.map((result) => num(result.direct.got.perSecond))],
+      ["direct POST/s, got (defaults)", ...pipelines.map((result) => num(result.direct.gotDefault.perSecond))],
       ["direct POST/s, undici", ...pipelines.map((result) => num(result.direct.undici.perSecond))],
       ["pipeline ÷ got", ...pipelines.map((result) => result.ratio.got.toFixed(2))],
       ["pipeline ÷ undici", ...pipelines.map((result) => result.ratio.undici.toFixed(2))],
@@ -109,6 +184,13 @@ export function formatReport(
         ),
       ],
       [
+        "CPU cores, direct got defaults: bench/recv",
+        ...pipelines.map(
+          (result) =>
+            `${cores(result.direct.gotDefault.usage.cpuCores.bench)} / ${cores(result.direct.gotDefault.usage.cpuCores.receiver)}`,
+        ),
+      ],
+      [
         "CPU cores, direct undici: bench/recv",
         ...pipelines.map(
           (result) => `${cores(result.direct.undici.usage.cpuCores.bench)} / ${cores(result.direct.undici.usage.cpuCores.receiver)}`,
@@ -116,6 +198,14 @@ export function formatReport(
       ],
     ];
     out.push(table(rows));
+  }
+  if (wide) {
+    out.push(
+      "",
+      `wide fan-out: one event to ${num(wide.webhooks)} webhooks, pages of ${num(wide.pageSize)}: ${num(wide.deliveries)} delivered${wide.complete ? "" : " (INCOMPLETE)"}`,
+      `  first delivery ${num(wide.firstDeliveryMs)} ms; all calls created ${(wide.allCallsCreatedMs / 1000).toFixed(1)} s; all delivered ${(wide.allDeliveredMs / 1000).toFixed(1)} s (${num(wide.deliveries / (wide.allDeliveredMs / 1000))}/s)`,
+      `  worker RSS ${num(wide.workerRssBeforeMb)} MB before, ${num(wide.workerPeakRssMb)} MB peak (+${num(wide.workerPeakRssMb - wide.workerRssBeforeMb)} MB); CPU cores ${cpu(wide.usage.cpuCores)} (worker/api/pg/redis/recv/bench/machine)`,
+    );
   }
   if (backlog) {
     out.push(
@@ -129,19 +219,28 @@ export function formatReport(
     );
   }
   if (census) {
-    out.push("", "PostgreSQL round trips per event (census through a counting proxy, one event at a time):");
+    out.push("", "PostgreSQL round trips and Redis commands per event (census through counting proxies, one event at a time):");
     for (const entry of census.measured) {
       out.push(
-        `  fan-out ${entry.fanOut}: createEvent in the API ${entry.api.roundTrips}; fan-out and deliveries in the worker ${entry.worker.roundTrips} (${entry.workerPerDelivery.roundTrips.toFixed(1)} per delivery)`,
+        `  fan-out ${entry.fanOut}: createEvent in the API ${entry.api.roundTrips} PG, ${entry.api.redisCommands} Redis; fan-out and deliveries in the worker ${entry.worker.roundTrips} PG, ${entry.worker.redisCommands} Redis (${entry.workerPerDelivery.roundTrips.toFixed(1)} PG, ${entry.workerPerDelivery.redisCommands.toFixed(1)} Redis per delivery)`,
       );
     }
-    out.push("  one event to one webhook, the worker's statements in order:", ...census.sql.worker.map((sql) => `    ${sql}`));
+    out.push("  one event to one webhook, the API's statements in order:", ...census.sql.api.map((sql) => `    ${sql}`));
+    out.push("  the worker's statements in order:", ...census.sql.worker.map((sql) => `    ${sql}`));
+    out.push(
+      `  the API's Redis commands: ${tallyLine(census.redis.api)}`,
+      `  the worker's Redis commands: ${tallyLine(census.redis.worker)}`,
+    );
   }
   if (checks.length > 0) {
     out.push("", "targets:");
     for (const check of checks) out.push(`  [${check.met ? "met" : "MISSED"}] ${check.target}: ${check.measured}`);
   }
   return out.join("\n");
+}
+
+function tallyLine(tally: Array<[string, number]>): string {
+  return tally.map(([name, count]) => `${name} ×${count}`).join(", ");
 }
 
 function memoryLine(memory: Record<string, MemoryBreakdown>): string {

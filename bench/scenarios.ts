@@ -1,14 +1,15 @@
 // The scenarios: events sent through the real API, delivered by the real workers to the receiver.
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import type { JobQueues } from "@modelhooks/queues";
 import type { ApiClient } from "../scripts/lib/api-client.js";
 import { waitForUpTo } from "../scripts/lib/wait-for.js";
 import { difference, type DbCounters, type DbStats } from "./db-stats.js";
 import { runDirectLoop, type DirectResult } from "./direct-post.js";
 import { scrapeAll, type MemoryBreakdown } from "./memory.js";
-import { Monitor, type PhaseUsage, type Watched } from "./monitor.js";
+import { Monitor, rssKb, type PhaseUsage, type Watched } from "./monitor.js";
 import type { BenchOptions } from "./options.js";
-import { addWebhooks, sendAtRate, sendFullSpeed, type SendResult } from "./load.js";
+import { addWebhooks, sendAtRate, sendEvent, sendFullSpeed, type SendResult } from "./load.js";
 import type { Receipts, Receiver } from "./receiver.js";
 import { rate, summarize, type LatencySummary } from "./stats.js";
 
@@ -20,6 +21,8 @@ export interface BenchContext {
   queues: JobQueues;
   watched: Watched[];
   dbStats: DbStats;
+  /** The bench database, for scenarios that set up more than the API would in time (10 000 webhooks). */
+  databaseUrl: string;
   /** Each service's Prometheus /metrics, for its heap figures. */
   metricsUrls: Record<string, string>;
   workerEnv: Record<string, string>;
@@ -68,7 +71,7 @@ export interface PipelineResult {
   scenario: PipelineScenario;
   fullSpeed: PhaseResult;
   moderate: PhaseResult & { targetEventsPerSec: number };
-  direct: { got: MeasuredDirect; undici: MeasuredDirect };
+  direct: DirectPair;
   ratio: { got: number; undici: number };
 }
 
@@ -91,7 +94,14 @@ export interface BacklogResult {
   queuedAfterDrain: number;
 }
 
-const directCache = new Map<number, { got: MeasuredDirect; undici: MeasuredDirect }>();
+/** got as the worker's transport sends (tuned), got with its defaults, and undici. */
+export interface DirectPair {
+  got: MeasuredDirect;
+  gotDefault: MeasuredDirect;
+  undici: MeasuredDirect;
+}
+
+const directCache = new Map<number, DirectPair>();
 
 export async function runPipelineScenario(ctx: BenchContext, scenario: PipelineScenario): Promise<PipelineResult> {
   const { options, api, receiver } = ctx;
@@ -198,7 +208,7 @@ function measure(
 }
 
 /** got and undici hitting the receiver directly, at the workers' concurrency; once per receiver delay. */
-async function directLimit(ctx: BenchContext, delayMs: number): Promise<{ got: MeasuredDirect; undici: MeasuredDirect }> {
+async function directLimit(ctx: BenchContext, delayMs: number): Promise<DirectPair> {
   const cached = directCache.get(delayMs);
   if (cached) return cached;
   const request = await ctx.receiver.sample();
@@ -211,8 +221,8 @@ async function directLimit(ctx: BenchContext, delayMs: number): Promise<{ got: M
     maxMs: ctx.options.directSeconds * 1000,
     workerEnv: ctx.workerEnv,
   };
-  const results: Partial<Record<"got" | "undici", MeasuredDirect>> = {};
-  for (const client of ["got", "undici"] as const) {
+  const results: Partial<Record<keyof DirectPair, MeasuredDirect>> = {};
+  for (const client of ["got", "gotDefault", "undici"] as const) {
     ctx.log(`direct loop: ${client}, concurrency ${loop.concurrency}, receiver delay ${delayMs} ms`);
     const monitor = new Monitor(ctx.watched);
     await monitor.start();
@@ -220,7 +230,11 @@ async function directLimit(ctx: BenchContext, delayMs: number): Promise<{ got: M
     const usage = await monitor.stop();
     results[client] = { ...result, usage };
   }
-  const pair = { got: results.got as MeasuredDirect, undici: results.undici as MeasuredDirect };
+  const pair = {
+    got: results.got as MeasuredDirect,
+    gotDefault: results.gotDefault as MeasuredDirect,
+    undici: results.undici as MeasuredDirect,
+  };
   directCache.set(delayMs, pair);
   return pair;
 }
@@ -290,4 +304,168 @@ export async function runBacklogScenario(ctx: BenchContext): Promise<BacklogResu
     drainDeliveriesPerSec: drainDeliveries / options.drainSeconds,
     queuedAfterDrain: await queued(),
   };
+}
+
+export interface IngestResult {
+  events: number;
+  concurrency: number;
+  bodyBytes: number;
+  /** createEvent at full speed, the worker idle (the events queue paused). */
+  api: { perSecond: number; answerMs: LatencySummary; usage: PhaseUsage };
+  /** The bare Express handler, same body, same client, same concurrency. */
+  bare: { perSecond: number; answerMs: LatencySummary; usage: PhaseUsage };
+  ratio: number;
+  /** createEvent at half its full-speed rate: the answers' latency. */
+  half: { targetPerSecond: number; accepted: number; rejected: number; answerMs: LatencySummary };
+}
+
+// About 1 KiB per createEvent body, as a platform's model-version event with a description is.
+const INGEST_PADDING = 750;
+
+/** createEvent's own rate beside a bare Express endpoint's, in the same run; the worker does nothing meanwhile. */
+export async function runIngestScenario(ctx: BenchContext, bare: ApiClient): Promise<IngestResult> {
+  const { options, api, queues } = ctx;
+  const { id: workspaceId } = await api.createWorkspace(`bench-ingest-${ctx.runId}`);
+  const uuids = (phase: string, count: number) => Array.from({ length: count }, (_, index) => `${ctx.runId}-ingest-${phase}-${index}`);
+  const body = { padding: INGEST_PADDING };
+  const events = options.ingestEvents;
+  // The worker idle while createEvent is measured: the events queue is paused for each measured
+  // phase only, then drained, so no event waits unfanned long enough (OUTBOX_RELAY_GRACE_MS) for
+  // the relay to start working on it in the middle of a measurement.
+  const workerIdle = async <T>(phase: () => Promise<T>): Promise<T> => {
+    await queues.queues.events.pause();
+    try {
+      return await phase();
+    } finally {
+      await queues.queues.events.resume();
+      // These events fan out to no webhook; the worker gets through them before the next phase.
+      await waitForUpTo(async () => (await queues.queues.events.getJobCounts("waiting", "active")).waiting === 0, {
+        what: "the ingestion events fanned out",
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      });
+    }
+  };
+  const measured = async (client: ApiClient, label: string, idle: boolean) => {
+    ctx.log(`ingestion: ${label}, ${events} events, ${options.apiConcurrency} in flight`);
+    await sendFullSpeed(client, workspaceId, uuids(`${label}-warm`, Math.max(options.warmup, 200)), options.apiConcurrency, body);
+    const run = async () => {
+      const monitor = new Monitor(ctx.watched);
+      await monitor.start();
+      const sent = await sendFullSpeed(client, workspaceId, uuids(label, events), options.apiConcurrency, body);
+      const usage = await monitor.stop();
+      if (sent.rejected > 0) ctx.log(`  ${sent.rejected} of ${events} refused`);
+      return { perSecond: rate(sent.acceptedAt.size, sent.endedAt - sent.startedAt), answerMs: summarize(sent.answerMs), usage };
+    };
+    return idle ? workerIdle(run) : run();
+  };
+  const apiResult = await measured(api, "createEvent", true);
+  const bareResult = await measured(bare, "bare-express", false);
+  const targetPerSecond = apiResult.perSecond / 2;
+  const halfEvents = Math.max(50, Math.round(targetPerSecond * options.moderateSeconds));
+  ctx.log(`ingestion: ${halfEvents} events at ${targetPerSecond.toFixed(0)}/s (half the full-speed rate)`);
+  const half = await workerIdle(() => sendAtRate(api, workspaceId, uuids("half", halfEvents), targetPerSecond, body));
+  return {
+    events,
+    concurrency: options.apiConcurrency,
+    bodyBytes: JSON.stringify(sampleBody(workspaceId)).length + INGEST_PADDING,
+    api: apiResult,
+    bare: bareResult,
+    ratio: apiResult.perSecond / bareResult.perSecond,
+    half: { targetPerSecond, accepted: half.acceptedAt.size, rejected: half.rejected, answerMs: summarize(half.answerMs) },
+  };
+}
+
+function sampleBody(workspaceId: number) {
+  return { event_uuid: "x".repeat(30), event_type: "CREATE", workspace_id: workspaceId, resource_type: "MODEL_VERSION", new_entity: {} };
+}
+
+export interface WideFanOutResult {
+  webhooks: number;
+  pageSize: number;
+  deliveries: number;
+  complete: boolean;
+  /** First receipt − acceptance of the event, ms. */
+  firstDeliveryMs: number;
+  /** Acceptance → the moment every call row existed, ms (polled every 100 ms). */
+  allCallsCreatedMs: number;
+  /** Acceptance → the last delivery's receipt, ms. */
+  allDeliveredMs: number;
+  workerRssBeforeMb: number;
+  workerPeakRssMb: number;
+  usage: PhaseUsage;
+}
+
+/** One event to `--wide-fanout` (10 000) webhooks: paged fan-out, first delivery, calls created, worker memory. */
+export async function runWideFanOutScenario(ctx: BenchContext): Promise<WideFanOutResult> {
+  const { options, api, receiver } = ctx;
+  const count = options.wideFanOut;
+  const { id: workspaceId } = await api.createWorkspace(`bench-wide-${ctx.runId}`);
+  const db = new pg.Client({ connectionString: ctx.databaseUrl });
+  await db.connect();
+  try {
+    // Straight into the table: ten thousand createWebhook calls would take longer than the scenario.
+    // Unsigned (no secret), which costs the worker a little less per delivery than the other scenarios.
+    await db.query(
+      `INSERT INTO webhooks (workspace_id, name, location, all_events, created_at, updated_at)
+       SELECT $1, 'bench-wide-' || n, $2, true, now(), now() FROM generate_series(1, $3::int) AS n`,
+      [workspaceId, receiver.url("/hook/wide"), count],
+    );
+    await receiver.configure(0);
+    await receiver.reset();
+    await sleep(1_000);
+    const workerPid = ctx.watched.find((target) => target.name.startsWith("worker"))?.pid as number;
+    const workerRssBeforeMb = (await rssKb(workerPid)) / 1024;
+    const monitor = new Monitor(ctx.watched);
+    await monitor.start();
+    const uuid = `${ctx.runId}-wide`;
+    ctx.log(`wide fan-out: one event to ${count} webhooks (pages of ${ctx.workerEnv.FANOUT_PAGE_SIZE ?? "the default"})`);
+    const acceptedAt = await sendEvent(api, workspaceId, uuid, 0);
+    if (acceptedAt === undefined) throw new Error("wide fan-out: createEvent was refused");
+    let allCallsCreatedMs = Number.NaN;
+    await waitForUpTo(
+      async () => {
+        const { rows } = await db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM webhook_calls c JOIN events e ON e.id = c.event_id WHERE e.workspace_id = $1 AND e.uuid = $2",
+          [workspaceId, uuid],
+        );
+        if ((rows[0]?.n ?? 0) < count) return false;
+        allCallsCreatedMs = Date.now() - acceptedAt;
+        return true;
+      },
+      { what: `${count} calls created`, timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const complete =
+      (await waitForUpTo(async () => (await receiver.counts()).distinctCalls >= count, {
+        what: `${count} deliveries`,
+        timeoutMs: 180_000,
+        intervalMs: 250,
+      })) ?? false;
+    const usage = await monitor.stop();
+    const receipts = await receiver.receipts();
+    const times = receipts.times.filter((_, index) => receipts.eventUuids[index] === uuid);
+    return {
+      webhooks: count,
+      pageSize: Number(ctx.workerEnv.FANOUT_PAGE_SIZE ?? 1000),
+      deliveries: new Set(receipts.callIds.filter((_, index) => receipts.eventUuids[index] === uuid)).size,
+      complete,
+      firstDeliveryMs: times.length > 0 ? Math.min(...times) - acceptedAt : Number.NaN,
+      allCallsCreatedMs,
+      allDeliveredMs: times.length > 0 ? Math.max(...times) - acceptedAt : Number.NaN,
+      workerRssBeforeMb,
+      workerPeakRssMb: maxPeak(usage.peakRssMb, "worker"),
+      usage,
+    };
+  } finally {
+    await db.end();
+  }
+}
+
+function maxPeak(values: Record<string, number>, prefix: string): number {
+  return Math.max(
+    0,
+    ...Object.entries(values)
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([, value]) => value),
+  );
 }

@@ -34,14 +34,14 @@ const jobOf = (callId: number) => h.api.queues.queues.deliveries.getJob(jobIds.c
 describe("fanOutEvent", () => {
   it("creates a call and a job per matching webhook; a re-run creates nothing and enqueues only calls not yet final", async () => {
     const { event, webhooks } = await eventWithWebhooks("fan-rerun", 3);
-    expect(await fanOutEvent(h.api.db, h.api.queues, event.id)).toMatchObject({ matched: 3, enqueued: 3 });
+    expect(await fanOutEvent(h.api.db, h.api.queues, event.id, { pageSize: 1000 })).toMatchObject({ matched: 3, enqueued: 3 });
     const calls = await h.api.db.webhookCall.findMany({ where: { eventId: event.id }, orderBy: { id: "asc" } });
     const byId = (a: number, b: number) => a - b;
     expect(calls.map((call) => call.webhookId).sort(byId)).toEqual(webhooks.map((webhook) => webhook.id).sort(byId));
     for (const call of calls) expect((await jobOf(call.id))?.data).toEqual({ callId: call.id, webhookId: call.webhookId });
 
     await h.api.db.webhookCall.update({ where: { id: calls[0]!.id }, data: { status: "SUCCESS", attempts: 1 } });
-    expect(await fanOutEvent(h.api.db, h.api.queues, event.id)).toMatchObject({ matched: 3, enqueued: 2 });
+    expect(await fanOutEvent(h.api.db, h.api.queues, event.id, { pageSize: 1000 })).toMatchObject({ matched: 3, enqueued: 2 });
     expect(await h.api.db.webhookCall.count({ where: { eventId: event.id } })).toBe(3);
     expect((await h.api.db.event.findUniqueOrThrow({ where: { id: event.id } })).fannedOutAt).not.toBeNull();
   });
@@ -63,7 +63,7 @@ describe("fanOutEvent", () => {
       { timeout: 30_000 },
     );
     await waitFor(() => inserted, { what: "the other run's uncommitted insert" });
-    const thisRun = fanOutEvent(h.api.db, h.api.queues, event.id);
+    const thisRun = fanOutEvent(h.api.db, h.api.queues, event.id, { pageSize: 1000 });
     await waitFor(
       async () =>
         (

@@ -77,6 +77,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Reach PostgreSQL some other way (through a TcpProxy, say): gets the database's name. */
   databaseUrl?: (name: string) => string;
+  /** Settings of the worker alone (its own DATABASE_URL or REDIS_URL, say): gets the database's name. */
+  workerEnv?: (databaseName: string) => Record<string, string>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -129,7 +131,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return response.body as Record<string, any> & { id: number };
     },
     async startWorker() {
-      harness.worker = createWorkerDeps(config, logger.child({ service: "worker" }));
+      const workerConfig = options.workerEnv
+        ? loadConfig(testEnv({ DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, ...options.env, ...options.workerEnv(database.name) }))
+        : config;
+      harness.worker = createWorkerDeps(workerConfig, logger.child({ service: "worker" }));
       harness.running = await startWorkers(harness.worker);
     },
     async stopWorker() {

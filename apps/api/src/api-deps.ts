@@ -1,7 +1,8 @@
 import type { Config } from "@modelhooks/config";
 import { createDb, watchDatabase, type DatabaseWatch, type Db } from "@modelhooks/db";
 import { createMetrics, OutageLog, type Logger, type Metrics } from "@modelhooks/observability";
-import { SignInThrottle } from "@modelhooks/identity";
+import { EventIntake } from "@modelhooks/events";
+import { PrincipalCache, principalChannel, SignInThrottle } from "@modelhooks/identity";
 import { createRedis, JobQueues, watchRedis, type RedisConnection } from "@modelhooks/queues";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
 
@@ -17,9 +18,13 @@ export interface ApiDeps {
   /** False while main.ts is still preparing (the first admin): /readyz says 503 until then. */
   startUp: { done: boolean };
   queues: JobQueues;
+  /** createEvent's outbox writes, batched across concurrent requests. */
+  eventIntake: EventIntake;
   transport: WebhookTransport;
   secretBox: SecretBox;
   signInThrottle: SignInThrottle;
+  /** Recent sign-ins, dropped on every replica when a user changes (docs/security.md, "Revocation"). */
+  principalCache: PrincipalCache;
   logger: Logger;
   metrics: Metrics;
 }
@@ -30,18 +35,21 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
   // while Redis is down, events wait in the outbox).
   watchRedis(redis, new OutageLog(logger, { name: "Redis", url: config.REDIS_URL, check: REDIS_CHECK }));
   const db = createDb(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE ?? 10 });
+  // Redis errors are reported by the outage log above.
+  const queues = new JobQueues(redis, {
+    prefix: config.QUEUE_PREFIX,
+    deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+    onError: () => undefined,
+  });
+  const metrics = createMetrics("api");
   return {
     config,
     db,
     redis,
     database: watchDatabase(db, new OutageLog(logger, { name: "PostgreSQL", url: config.DATABASE_URL, check: POSTGRES_CHECK })),
     startUp: { done: true },
-    // Redis errors are reported by the outage log above.
-    queues: new JobQueues(redis, {
-      prefix: config.QUEUE_PREFIX,
-      deliveryMaxAttempts: config.DELIVERY_MAX_ATTEMPTS,
-      onError: () => undefined,
-    }),
+    queues,
+    eventIntake: new EventIntake({ db, queues, logger, metrics }),
     transport: createTransport(config),
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     // Counters in the same Redis as the queues, under the same prefix (docs/security.md).
@@ -51,13 +59,15 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
       maxFailuresPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
       maxFailuresPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
     }),
+    principalCache: PrincipalCache.start(redis, { ttlMs: config.AUTH_CACHE_TTL_MS, channel: principalChannel(config.QUEUE_PREFIX) }),
     logger,
-    metrics: createMetrics("api"),
+    metrics,
   };
 }
 
 export async function closeApiDeps(deps: ApiDeps): Promise<void> {
   deps.database.stop();
+  deps.principalCache.close();
   await deps.queues.close().catch(() => undefined);
   deps.transport.close();
   await deps.db.$disconnect();

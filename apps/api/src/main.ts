@@ -1,6 +1,6 @@
 import http from "node:http";
 import { loadConfigOrExit } from "@modelhooks/config";
-import { ensureBootstrapAdmin } from "@modelhooks/identity";
+import { announcePrincipalChange, ensureBootstrapAdmin, principalChannel } from "@modelhooks/identity";
 import { createLogger, listen } from "@modelhooks/observability";
 import { closeApiDeps, createApiDeps } from "./api-deps.js";
 import { createApp } from "./app.js";
@@ -26,7 +26,11 @@ logger.info(`API listening on ${url}${config.HOST === "0.0.0.0" || config.HOST =
 void deps.database.reachable.then(async () => {
   try {
     const admin = await ensureBootstrapAdmin(deps.db, config.ADMIN_EMAIL, config.ADMIN_DEVELOPER_KEY);
-    if (admin === "created") logger.info("created the first system admin", { email: config.ADMIN_EMAIL });
+    if (admin === "created") {
+      logger.info("created the first system admin", { email: config.ADMIN_EMAIL });
+      // The upsert may have replaced the key of an existing user of that email: other replicas drop what they cached for it.
+      await announcePrincipalChange(deps.redis, principalChannel(config.QUEUE_PREFIX), config.ADMIN_EMAIL).catch(() => undefined);
+    }
     deps.startUp.done = true;
   } catch (error) {
     logger.error(`cannot create the first system admin: ${(error as Error).message} (has \`npm run migrate\` run on this database?)`);

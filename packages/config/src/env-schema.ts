@@ -95,6 +95,8 @@ export const envSchema = z
     SIGN_IN_MAX_FAILURES_PER_ADDRESS: integer(20, 1),
     SIGN_IN_MAX_FAILURES_PER_EMAIL: integer(100, 1),
     SIGN_IN_THROTTLE_WINDOW_MS: wholeSeconds(60_000),
+    // A successful sign-in is reused for this long without PostgreSQL; key changes and removals are announced to every replica at once (docs/security.md).
+    AUTH_CACHE_TTL_MS: integer(5_000),
     TRUST_PROXY: trustProxy.default(false),
     BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
     DELIVERY_TIMEOUT_MS: integer(10_000, 1),
@@ -106,6 +108,8 @@ export const envSchema = z
     // Per worker process: a hanging receiver holds at most this many of DELIVERY_CONCURRENCY slots.
     DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: integer(20, 1),
     FANOUT_CONCURRENCY: integer(8, 1),
+    // Webhooks per statement and per addBulk when one event fans out: bounds a big fan-out's memory.
+    FANOUT_PAGE_SIZE: integer(1000, 1),
     BUILD_CONCURRENCY: integer(4, 1),
     BUILD_DURATION_MS: integer(5_000),
     // Which builder turns a model version into an image; "simulated" stands in for a container build.

@@ -34,3 +34,8 @@ export function databaseErrorSummary(error: unknown): string {
   // "Raw query failed. Code: `N/A`. Message: `Can't reach database server at …`": the driver's part.
   return /Message: `(.+)`\.?$/.exec(last)?.[1] ?? last;
 }
+
+/** A foreign key refused the row: what it points at does not exist (or no longer does). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "P2003" || sqlStateOf(error) === "23503";
+}

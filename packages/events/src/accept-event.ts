@@ -1,15 +1,28 @@
 import { notFound, type ParsedEvent } from "@modelhooks/contracts";
-import { workspaceExists } from "@modelhooks/identity";
-import { emitEvent, type OutboxDeps, type RecordedEvent } from "./outbox.js";
+import { isForeignKeyViolation } from "@modelhooks/db";
+import type { Logger } from "@modelhooks/observability";
+import type { EventIntake } from "./event-intake.js";
+import type { RecordedEvent } from "./outbox.js";
+
+export interface AcceptEventDeps {
+  intake: EventIntake;
+  logger: Logger;
+}
 
 /**
  * createEvent: an event from outside (a system admin's platform service), recorded in the outbox
  * before it is acknowledged and then enqueued. A repeat of a uuid in its workspace is accepted
- * and recorded once.
+ * and recorded once. An unknown workspace is refused by the row's foreign key, not by a lookup first.
  */
-export async function acceptEvent(deps: OutboxDeps, event: ParsedEvent): Promise<RecordedEvent> {
-  if (!(await workspaceExists(deps.db, event.workspace_id))) throw notFound(`workspace ${event.workspace_id}`);
-  const result = await emitEvent(deps, event, "api");
-  deps.logger.info(result.created ? "event recorded" : "duplicate event ignored", { eventUuid: event.event_uuid });
+export async function acceptEvent(deps: AcceptEventDeps, event: ParsedEvent): Promise<RecordedEvent> {
+  let result: RecordedEvent;
+  try {
+    result = await deps.intake.submit(event);
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound(`workspace ${event.workspace_id}`);
+    throw error;
+  }
+  if (deps.logger.isInfoEnabled())
+    deps.logger.info(result.created ? "event recorded" : "duplicate event ignored", { eventUuid: event.event_uuid });
   return result;
 }

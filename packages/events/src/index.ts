@@ -10,5 +10,6 @@ export {
 } from "./outbox.js";
 export { publishEvent } from "./publish-event.js";
 export { makeEvent } from "./make-event.js";
-export { acceptEvent } from "./accept-event.js";
+export { acceptEvent, type AcceptEventDeps } from "./accept-event.js";
+export { EventIntake, type EventIntakeDeps } from "./event-intake.js";
 export { registeredModelIdOf, type EventToRecord } from "./model-of-event.js";

@@ -4,3 +4,4 @@ export { canSeeWorkspace, visibleWorkspaces, visibleAmong, targetWorkspace, type
 export { createWorkspace, setFeatureFlag, isFlagEnabled, updateWorkspaceSettings, workspaceExists } from "./workspaces.js";
 export { SignInThrottle, SignInThrottledError, clientAddressKey, type SignInThrottleSettings } from "./sign-in-throttle.js";
 export { signIn, type SignInAttempt } from "./sign-in.js";
+export { PrincipalCache, announcePrincipalChange, principalChannel, type PrincipalCacheSettings } from "./principal-cache.js";

@@ -18,10 +18,20 @@ export function createLogger(
   service: string,
   transports: winston.transport[] = [new winston.transports.Console({ stderrLevels: ["error", "warn"] })],
 ): Logger {
+  // winston formats every line before its transports drop the levels they do not want: a line below
+  // the logger's level (every request's "http" line at the default "info") stops here instead, unformatted.
+  const enabled = winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false));
   const format =
     config.LOG_FORMAT === "json"
-      ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json())
+      ? winston.format.combine(
+          enabled(),
+          redact(),
+          winston.format.timestamp(),
+          winston.format.errors({ stack: false }),
+          winston.format.json(),
+        )
       : winston.format.combine(
+          enabled(),
           redact(),
           winston.format.timestamp({ format: "HH:mm:ss.SSS" }),
           winston.format.colorize(),
@@ -30,5 +40,6 @@ export function createLogger(
             return `${String(timestamp)} ${String(name)} ${level}: ${String(message)}${context}`;
           }),
         );
-  return winston.createLogger({ level: config.LOG_LEVEL, defaultMeta: { service }, format, transports });
+  const logger = winston.createLogger({ level: config.LOG_LEVEL, defaultMeta: { service }, format, transports });
+  return logger;
 }

@@ -46,7 +46,7 @@ export const RETENTION_SCHEDULER = "retention";
 const keepFailedForDashboard = { age: 14 * 24 * 3600 };
 
 /** A job retried with exponential backoff, kept a while once done, and kept failed for the dashboard. */
-const retried = (attempts: number, firstDelayMs: number, keepCompleted: { age: number; count: number }): DefaultJobOptions => ({
+const retried = (attempts: number, firstDelayMs: number, keepCompleted: { age?: number; count: number }): DefaultJobOptions => ({
   attempts,
   backoff: { type: "exponential", delay: firstDelayMs },
   removeOnComplete: keepCompleted,
@@ -58,7 +58,8 @@ export const queueCatalog = {
   events: {
     name: "events",
     schema: fanOutJobSchema,
-    jobOptions: retried(10, 1000, { age: 3600, count: 10_000 }),
+    // Completed jobs removed by count only: an age makes every completion also scan for old jobs to remove.
+    jobOptions: retried(10, 1000, { count: 10_000 }),
   },
   deliveries: {
     name: "deliveries",
@@ -67,7 +68,8 @@ export const queueCatalog = {
     // "webhook" backoff strategy the delivery worker registers.
     jobOptions: {
       backoff: { type: "webhook" },
-      removeOnComplete: aDay(10_000),
+      // By count only, as for events: the call log in PostgreSQL is the record, not the finished job.
+      removeOnComplete: { count: 10_000 },
       removeOnFail: keepFailedForDashboard,
     },
   },

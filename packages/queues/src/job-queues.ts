@@ -21,6 +21,8 @@ export class JobQueues {
       new Queue(queueCatalog[key].name, {
         connection,
         prefix: settings.prefix,
+        // Nobody reads the queues' event streams (no QueueEvents): keep them short, so trimming them stays cheap.
+        streams: { events: { maxLen: 100 } },
         defaultJobOptions: {
           ...queueCatalog[key].jobOptions,
           ...(key === "deliveries" ? { attempts: settings.deliveryMaxAttempts } : {}),

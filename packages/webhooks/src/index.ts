@@ -16,7 +16,7 @@ export { envelopeOf } from "./envelope.js";
 export { RetryableDeliveryError, ThrottledDelivery } from "./delivery-errors.js";
 export { DeliveryRateGate, RATE_WINDOW_MS, type ScriptRunner } from "./delivery-rate-gate.js";
 export { MATCHING_WEBHOOKS, countSubscribers, webhookMatches, type MatchableEvent } from "./matching.js";
-export { fanOutEvent, type FanOutResult } from "./fan-out.js";
+export { fanOutEvent, type FanOutOptions, type FanOutProgress, type FanOutResult } from "./fan-out.js";
 export { deliveryJob, deliveryJobName } from "./delivery-job.js";
 export { deliverCall, type DeliveryDeps, type DeliveryOutcome } from "./deliver-call.js";
 export { CallLedger } from "./call-ledger.js";

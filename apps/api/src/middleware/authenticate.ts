@@ -28,14 +28,14 @@ function readCredentials(req: Request): Credentials {
   return { email, developerKey: developerKey ?? bearer };
 }
 
-type AuthDeps = Pick<ApiDeps, "db" | "signInThrottle">;
+type AuthDeps = Pick<ApiDeps, "db" | "signInThrottle" | "principalCache">;
 
 /** Missing credentials are a 401 without counting (no key was guessed); the rest goes through signIn's throttle. */
 export async function resolvePrincipal(deps: AuthDeps, req: Request): Promise<Principal> {
   const { email, developerKey } = readCredentials(req);
   if (!email || !developerKey) throw unauthenticated();
   // req.ip is the socket's peer unless TRUST_PROXY names the proxies in front (app.ts).
-  const principal = await signIn(deps.db, deps.signInThrottle, { email, developerKey, clientAddress: req.ip });
+  const principal = await signIn(deps.db, deps.signInThrottle, { email, developerKey, clientAddress: req.ip }, deps.principalCache);
   if (!principal) throw unauthenticated();
   return principal;
 }

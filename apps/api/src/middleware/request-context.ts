@@ -18,6 +18,8 @@ export function requestContext(logger: Logger) {
     req.requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     req.log = logger.child({ requestId: req.requestId });
     res.setHeader("x-request-id", req.requestId);
+    // Nothing to do per request when the request line would be dropped anyway (LOG_LEVEL above http).
+    if (!req.log.isLevelEnabled("http")) return next();
     const started = performance.now();
     res.on("finish", () => {
       req.log.http("request", {

@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from "bullmq";
 import type { ParsedEvent } from "@modelhooks/contracts";
 import { recordEvent } from "@modelhooks/events";
 import { fanOutJobSchema, type JobInput } from "@modelhooks/queues";
-import { fanOutEvent } from "@modelhooks/webhooks";
+import { fanOutEvent, type FanOutProgress } from "@modelhooks/webhooks";
 import { scheduleDeadline } from "@modelhooks/registry";
 import { deadlineSettings } from "./deadlines.js";
 import type { WorkerDeps } from "../worker-deps.js";
@@ -18,11 +18,25 @@ export function createEventsProcessor(deps: WorkerDeps) {
     }
     const data = parsed.data;
     const eventId = "event" in data ? await recordPublished(deps, data.event) : data.eventId;
-    const result = await fanOutEvent(deps.db, deps.queues, eventId);
+    const result = await fanOutEvent(deps.db, deps.queues, eventId, {
+      pageSize: deps.config.FANOUT_PAGE_SIZE,
+      resumeFrom: recordedProgress(job.progress),
+      // A run that dies between pages resumes after the last page it finished (one Redis write per page).
+      onPage: (progress) => job.updateProgress(progress),
+    });
     await scheduleDeadline(deps.queues, { eventId, eventType: result.eventType }, deadlineSettings(deps.config));
     deps.logger.debug("fanned out", { eventId, ...result });
     return result;
   };
+}
+
+/** The progress an earlier run of this job recorded, if any (bullmq keeps it on the job across retries). */
+function recordedProgress(progress: unknown): FanOutProgress | undefined {
+  if (typeof progress !== "object" || progress === null) return undefined;
+  const { afterWebhookId, matched, enqueued } = progress as Partial<FanOutProgress>;
+  return [afterWebhookId, matched, enqueued].every((value) => Number.isInteger(value))
+    ? { afterWebhookId: afterWebhookId!, matched: matched!, enqueued: enqueued! }
+    : undefined;
 }
 
 /** The outbox row of a published event: recorded now, or by an earlier run of this job that died before fanning out. */

@@ -1,6 +1,6 @@
 // A pass-through TCP proxy in front of PostgreSQL that counts what a client sends: every simple
 // Query and every Sync (the end of an extended-protocol exchange) is one round trip; every Query
-// and Execute is one statement, noted with its SQL. Used only by the census, never while measuring.
+// and Execute is one statement, noted with its SQL. Used by the bench's census and by test/integration/round-trips.test.ts, never while measuring.
 import net from "node:net";
 
 const SSL_REQUEST = 80877103;

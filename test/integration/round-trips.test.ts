@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { postEvent } from "../support/calls.js";
+import { createHarness, type Harness } from "../support/harness.js";
+import { Receiver } from "../support/receiver.js";
+import { databaseUrl } from "../support/test-database.js";
+import { testPostgresUrl, testRedisUrl } from "../support/test-servers.js";
+import { PgTap } from "../../scripts/lib/pg-tap.js";
+import { RedisTap } from "../../scripts/lib/redis-tap.js";
+import { throughProxy } from "../../scripts/lib/local-services.js";
+import { waitFor, waitForUpTo } from "../../scripts/lib/wait-for.js";
+
+// The hidden cost of the hot paths, counted exactly on the real code through counting proxies
+// (docs/performance.md, census): a change that adds a PostgreSQL round trip or Redis commands to
+// createEvent, the fan-out or a delivery fails here. The API and the worker each talk through taps
+// of their own; events go one at a time, so no batching blurs the counts.
+
+const postgres = new URL(testPostgresUrl());
+const redis = new URL(testRedisUrl());
+let taps: { apiPg: PgTap; workerPg: PgTap; apiRedis: RedisTap; workerRedis: RedisTap };
+let h: Harness;
+const receiver = Receiver.forThisFile();
+
+beforeAll(async () => {
+  const pgAt = () => PgTap.start(postgres.hostname, Number(postgres.port || 5432));
+  const redisAt = () => RedisTap.start(redis.hostname, Number(redis.port || 6379));
+  taps = { apiPg: await pgAt(), workerPg: await pgAt(), apiRedis: await redisAt(), workerRedis: await redisAt() };
+  h = await createHarness({
+    worker: true,
+    databaseUrl: (name) => throughProxy(databaseUrl(name), taps.apiPg.port),
+    env: {
+      REDIS_URL: taps.apiRedis.url(),
+      // No background work inside the counted windows: the relay and the stalled-job check stay away.
+      OUTBOX_RELAY_INTERVAL_MS: "3600000",
+      OUTBOX_RELAY_GRACE_MS: String(10 * 365 * 24 * 3_600_000),
+      WORKER_STALLED_INTERVAL_MS: "600000",
+      WORKER_LOCK_DURATION_MS: "600000",
+    },
+    workerEnv: (name) => ({ DATABASE_URL: throughProxy(databaseUrl(name), taps.workerPg.port), REDIS_URL: taps.workerRedis.url() }),
+  });
+});
+afterAll(async () => {
+  await h.close();
+  for (const tap of Object.values(taps)) await tap.close();
+});
+
+function resetTaps(): void {
+  for (const tap of Object.values(taps)) tap.reset();
+}
+
+/** One event to `fanOut` webhooks: what the API spent on createEvent, and what the worker spent until every delivery was recorded. */
+async function census(workspaceId: number, path: string, uuid: string, fanOut: number) {
+  const delivered = () => receiver.requests.filter((request) => request.path === path && request.json.event_uuid === uuid).length;
+  resetTaps();
+  expect((await postEvent(h, workspaceId, uuid)).status).toBe(202);
+  const unprefixed = (name: string) => name.replace(`${h.config.QUEUE_PREFIX}:`, "");
+  const api = { pg: taps.apiPg.roundTrips, redis: taps.apiRedis.tally().map(([name, count]) => [unprefixed(name), count]) };
+  await waitFor(() => delivered() >= fanOut, { what: `${fanOut} deliveries of ${uuid}` });
+  await waitFor(async () => (await h.api.db.webhookCall.count({ where: { event: { uuid }, status: "SUCCESS" } })) === fanOut, {
+    what: "every attempt recorded",
+  });
+  // Quiet for 300 ms: the last record has been written.
+  let last = -1;
+  await waitForUpTo(
+    () => {
+      const quiet = taps.workerPg.roundTrips === last;
+      last = taps.workerPg.roundTrips;
+      return quiet;
+    },
+    { what: "the worker to go quiet", intervalMs: 300 },
+  );
+  return { api, worker: { pg: taps.workerPg.roundTrips, statements: [...taps.workerPg.statements], redis: taps.workerRedis.count } };
+}
+
+async function workspaceWith(fanOut: number, path: string): Promise<number> {
+  const workspace = await h.createWorkspace();
+  for (let n = 0; n < fanOut; n++)
+    await h.createWebhook({ name: `census-${n}`, workspace_id: workspace.id, location: receiver.url(path), all_events: true });
+  return workspace.id;
+}
+
+describe("round trips per event and per delivery", () => {
+  it("createEvent: 2 PostgreSQL round trips (the INSERT, enqueued_at) and 3 Redis commands (the throttle's 2 GETs, the job's script), at any fan-out", async () => {
+    for (const fanOut of [1, 10]) {
+      const workspaceId = await workspaceWith(fanOut, `/api-${fanOut}`);
+      // The first request warms the sign-in cache and the scripts Redis loads once.
+      await census(workspaceId, `/api-${fanOut}`, `api-warm-${fanOut}`, fanOut);
+      const { api } = await census(workspaceId, `/api-${fanOut}`, `api-counted-${fanOut}`, fanOut);
+      expect(api.pg).toBe(2);
+      expect(api.redis).toEqual([
+        ["GET", 2],
+        ["EVALSHA events:wait", 1],
+      ]);
+    }
+  });
+
+  it("the worker: one event to one webhook in 4 PostgreSQL round trips; to ten, no more than 2 per delivery plus the fan-out's 2", async () => {
+    const one = await workspaceWith(1, "/worker-1");
+    await census(one, "/worker-1", "worker-warm-1", 1);
+    const single = await census(one, "/worker-1", "worker-counted-1", 1);
+    // The fan-out page, fanned_out_at, the claim, the record.
+    expect(single.worker.pg).toBe(4);
+
+    const ten = await workspaceWith(10, "/worker-10");
+    await census(ten, "/worker-10", "worker-warm-10", 10);
+    const wide = await census(ten, "/worker-10", "worker-counted-10", 10);
+    expect(wide.worker.pg).toBeLessThanOrEqual(2 + 2 * 10);
+    // Redis per delivery does not grow with the fan-out either (the fan-out's addBulk is one MULTI).
+    expect(wide.worker.redis / 10).toBeLessThanOrEqual(single.worker.redis);
+  });
+});
