@@ -54,6 +54,11 @@ export const CLAIM_CALLS = (callIds: number[]) => Prisma.sql`
          e.resource_type::text AS "resourceType", e.timestamp, e.payload, e.workspace_id AS "workspaceId", ws.name AS "workspaceName"
   FROM c JOIN webhooks w ON w.id = c.webhook_id JOIN events e ON e.id = c.event_id JOIN workspaces ws ON ws.id = e.workspace_id`;
 
+// A claim whose attempt was never sent (the webhook's rate limit said wait) gives its number back,
+// so a throttled delivery is not counted as an attempt. Only this job holds the call meanwhile.
+export const RELEASE_CLAIM = (callId: number, claimedAttempt: number) =>
+  Prisma.sql`UPDATE webhook_calls SET attempts = attempts - 1 WHERE id = ${callId} AND attempts = ${claimedAttempt}`;
+
 // One statement, so atomic without BEGIN/COMMIT. The attempt is an upsert: a worker killed after
 // this write but before bullmq noticed re-runs the same attempt number.
 export const RECORD_ATTEMPTS = (attempts: AttemptRecord[]) => Prisma.sql`
@@ -108,6 +113,11 @@ export class CallLedger {
   /** The call's context, now IN_PROGRESS; undefined when it is final or gone. */
   claim(callId: number): Promise<CallContext | undefined> {
     return this.claims.submit(callId);
+  }
+
+  /** Undoes a claim whose attempt was not sent. */
+  async release(callId: number, claimedAttempt: number): Promise<void> {
+    await this.db.$executeRaw(RELEASE_CLAIM(callId, claimedAttempt));
   }
 
   record(attempt: AttemptRecord): Promise<void> {

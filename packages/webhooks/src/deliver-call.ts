@@ -72,7 +72,10 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
 
   if (call.maxDeliveriesPerSecond !== null && deps.rateGate) {
     const waitMs = await deps.rateGate.acquire(call.webhookId, call.maxDeliveriesPerSecond);
-    if (waitMs > 0) throw new ThrottledDelivery(waitMs);
+    if (waitMs > 0) {
+      await deps.ledger.release(call.id, attempt);
+      throw new ThrottledDelivery(waitMs);
+    }
   }
 
   const result = await deps.transport.send({ url: call.location, ...request });
