@@ -27,7 +27,8 @@ export async function runOutboxRelay(deps: WorkerDeps, cursor: RelayCursor) {
   const builds = await recoverStalledBuilds(deps, grace + deps.config.BUILD_DURATION_MS);
   const recoveries = await resumeRecoveries(deps, grace);
   // Rotated-out secrets stop signing when their overlap ends (the queries say so); here they leave the database.
-  const erasedSecrets = await eraseExpiredSecrets(deps.db);
-  if (erasedSecrets > 0) deps.logger.info("erased secrets whose rotation overlap ended", { erasedSecrets });
-  return { events, calls, builds, recoveries, erasedSecrets };
+  // Only how many rows went: the job's return value and the log line carry a count, never a secret.
+  const endedOverlaps = await eraseExpiredSecrets(deps.db);
+  if (endedOverlaps > 0) deps.logger.info("rotation overlaps ended; their old secrets were erased", { endedOverlaps });
+  return { events, calls, builds, recoveries, endedOverlaps };
 }
