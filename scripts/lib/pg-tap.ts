@@ -1,7 +1,7 @@
 // A pass-through TCP proxy in front of PostgreSQL that counts what a client sends: every simple
 // Query and every Sync (the end of an extended-protocol exchange) is one round trip; every Query
 // and Execute is one statement, noted with its SQL. Used by the bench's census and by test/integration/round-trips.test.ts, never while measuring.
-import net from "node:net";
+import { TcpTap } from "./tcp-tap.js";
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -12,18 +12,16 @@ export class PgTap {
   private readonly prepared = new Map<string, string>();
   private unnamed = "";
   private bound = "";
-  private readonly sockets = new Set<net.Socket>();
+  private constructor(private readonly tcp: TcpTap) {}
 
-  private constructor(
-    private readonly server: net.Server,
-    readonly port: number,
-  ) {}
+  get port(): number {
+    return this.tcp.port;
+  }
 
   static async start(upstreamHost: string, upstreamPort: number): Promise<PgTap> {
-    // Connections arrive only after listen() resolves, by which time `tap` is assigned.
-    const server = net.createServer((client) => tap.accept(client, upstreamHost, upstreamPort));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const tap = new PgTap(server, (server.address() as net.AddressInfo).port);
+    // Connections arrive only after start() resolves, by which time `tap` is assigned.
+    const tcp = await TcpTap.start(upstreamHost, upstreamPort, () => tap.reader());
+    const tap = new PgTap(tcp);
     return tap;
   }
 
@@ -32,28 +30,15 @@ export class PgTap {
     this.statements = [];
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
+  close(): Promise<void> {
+    return this.tcp.close();
   }
 
-  private accept(client: net.Socket, host: string, port: number): void {
-    const upstream = net.connect(port, host);
-    for (const socket of [client, upstream]) {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-      socket.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    upstream.pipe(client);
-    let pending: Buffer = Buffer.alloc(0);
+  /** Frontend messages: the start-up ones are untyped (length, code); the rest are (type, length). */
+  private reader() {
     let startup = true;
-    client.on("data", (chunk: Buffer) => {
-      upstream.write(chunk);
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      // Frontend messages: the start-up ones are untyped (length, code); the rest are (type, length).
+    return (buffer: Buffer): Buffer => {
+      let pending = buffer;
       for (;;) {
         if (startup) {
           if (pending.length < 8) break;
@@ -70,8 +55,8 @@ export class PgTap {
         this.observe(String.fromCharCode(pending[0] as number), pending.subarray(5, 1 + length));
         pending = pending.subarray(1 + length);
       }
-    });
-    client.on("end", () => upstream.end());
+      return pending;
+    };
   }
 
   private observe(type: string, payload: Buffer): void {

@@ -3,23 +3,25 @@
 // for a script (EVALSHA/EVAL, which is how bullmq works) its first key without the prefix, so
 // "EVALSHA deliveries:wait" reads as a job added to the deliveries queue. Used by the bench's census and by
 // test/integration/round-trips.test.ts, never while measuring.
-import net from "node:net";
+import { TcpTap } from "./tcp-tap.js";
 
 export class RedisTap {
   commands: string[] = [];
-  private readonly sockets = new Set<net.Socket>();
 
   private constructor(
-    private readonly server: net.Server,
-    readonly port: number,
+    private readonly tcp: TcpTap,
     private readonly keyPrefix: string,
   ) {}
 
+  get port(): number {
+    return this.tcp.port;
+  }
+
   /** `keyPrefix` (the QUEUE_PREFIX) is cut from script keys in the names. */
   static async start(upstreamHost: string, upstreamPort: number, keyPrefix = ""): Promise<RedisTap> {
-    const server = net.createServer((client) => tap.accept(client, upstreamHost, upstreamPort));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const tap = new RedisTap(server, (server.address() as net.AddressInfo).port, keyPrefix);
+    // Connections arrive only after start() resolves, by which time `tap` is assigned.
+    const tcp = await TcpTap.start(upstreamHost, upstreamPort, () => (pending) => tap.read(pending));
+    const tap = new RedisTap(tcp, keyPrefix);
     return tap;
   }
 
@@ -42,34 +44,19 @@ export class RedisTap {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
+  close(): Promise<void> {
+    return this.tcp.close();
   }
 
-  private accept(client: net.Socket, host: string, port: number): void {
-    const upstream = net.connect(port, host);
-    for (const socket of [client, upstream]) {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-      socket.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
+  /** Each complete RESP array is one command; an incomplete one waits for the next chunk. */
+  private read(buffer: Buffer): Buffer {
+    let pending = buffer;
+    for (;;) {
+      const parsed = parseCommand(pending);
+      if (!parsed) return pending;
+      this.commands.push(this.nameOf(parsed.args));
+      pending = pending.subarray(parsed.length);
     }
-    upstream.pipe(client);
-    let pending: Buffer = Buffer.alloc(0);
-    client.on("data", (chunk: Buffer) => {
-      upstream.write(chunk);
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      for (;;) {
-        const parsed = parseCommand(pending);
-        if (!parsed) break;
-        this.commands.push(this.nameOf(parsed.args));
-        pending = pending.subarray(parsed.length);
-      }
-    });
-    client.on("end", () => upstream.end());
   }
 
   private nameOf(args: string[]): string {
