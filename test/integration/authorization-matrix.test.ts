@@ -66,6 +66,24 @@ const SEARCH_ROUTES: Record<string, { outsider: Expectation["check"]; member: Ex
       }),
     admin: (body) => expect(body).toEqual({ notifications: [], unread_count: 0, total_records: 0 }),
   },
+  // Who am I: every signed-in caller sees themselves, and only the workspaces they may open.
+  "GET /session": {
+    outsider: (body) => expect(body.user).toMatchObject({ email: outsider.email, system_admin: false }),
+    member: (body, fx) =>
+      expect(body.user).toMatchObject({
+        email: fx.member.email,
+        system_admin: false,
+        workspaces: [{ workspace_id: fx.workspace.id, name: fx.workspace.name }],
+      }),
+    admin: (body, fx) =>
+      expect({
+        admin: body.user.system_admin,
+        sees: body.user.workspaces.some((w: { workspace_id: number }) => w.workspace_id === fx.workspace.id),
+      }).toEqual({
+        admin: true,
+        sees: true,
+      }),
+  },
   "POST /read-all": {
     outsider: (body) => expect(body).toEqual({ marked: 0 }),
     member: (body) => expect(body).toEqual({ marked: 1 }),
@@ -78,6 +96,8 @@ const OWNER_ONLY = new Set(["POST /:id/read"]);
 
 function expected(route: RouteDef, key: string, kind: CallerKind): Expectation {
   const success: Expectation = { status: route.status ?? 200, check: SEARCH_ROUTES[key]?.member };
+  // Signing in and out take no credentials: the body (or the cookie) is what counts.
+  if (route.access === "public") return success;
   switch (kind) {
     case "no credentials":
     case "wrong key":
@@ -141,7 +161,7 @@ describe("the route table and ROUTE_INPUTS agree", () => {
   });
 
   it("covers every kind of access the table uses", () => {
-    expect(new Set(tableRoutes.map((entry) => entry.route.access))).toEqual(new Set(["admin", "member"]));
+    expect(new Set(tableRoutes.map((entry) => entry.route.access))).toEqual(new Set(["admin", "member", "public"]));
   });
 });
 

@@ -178,6 +178,11 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   "GET /builds/:build_id/scan": (fx) => ({ params: { build_id: fx.buildId } }),
   "GET /builds/:build_id": (fx) => ({ params: { build_id: fx.buildId } }),
 
+  // Auth: signing in takes the credentials in the body, whoever sends the request.
+  "POST /session": (fx) => ({ params: {}, body: { email: fx.member.email, developer_key: fx.member.key } }),
+  "GET /session": () => ({ params: {} }),
+  "DELETE /session": () => ({ params: {} }),
+
   // Notifications
   "GET /": () => ({ params: {} }),
   "POST /:id/read": (fx) => ({ params: { id: fx.notificationId } }),
@@ -318,7 +323,8 @@ export async function createRouteFixture(h: Harness): Promise<RouteFixture> {
  * body is sent byte for byte as application/json; undefined sends no body.
  */
 export function sendAs(h: Harness, method: HttpMethod, path: string, body: unknown, caller: Caller | null): supertest.Test {
-  let request = h.request[method](path);
+  // As the console sends every request: harmless with header credentials, needed with a cookie.
+  let request = h.request[method](path).set("x-modelhooks-csrf", "1");
   if (caller) request = request.set("grpc-metadata-email", caller.email).set("grpc-metadata-developer_key", caller.key);
   if (body === undefined) return request;
   if (typeof body === "string" || Buffer.isBuffer(body)) return request.set("content-type", "application/json").send(body);

@@ -97,6 +97,8 @@ export const envSchema = z
     SIGN_IN_THROTTLE_WINDOW_MS: wholeSeconds(60_000),
     // A successful sign-in is reused for this long without PostgreSQL; key changes and removals are announced to every replica at once (docs/security.md).
     AUTH_CACHE_TTL_MS: integer(5_000),
+    // A console session unused for this long ends; using it restarts the clock.
+    SESSION_IDLE_TIMEOUT_MS: integer(12 * 60 * 60 * 1000, 1000),
     TRUST_PROXY: trustProxy.default(false),
     BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
     DELIVERY_TIMEOUT_MS: integer(10_000, 1),

@@ -10,3 +10,4 @@ export * from "./admin.js";
 export * from "./registry.js";
 export * from "./domain-error.js";
 export * from "./notifications.js";
+export * from "./auth.js";

@@ -5,3 +5,4 @@ export { createWorkspace, setFeatureFlag, isFlagEnabled, updateWorkspaceSettings
 export { SignInThrottle, SignInThrottledError, clientAddressKey, type SignInThrottleSettings } from "./sign-in-throttle.js";
 export { signIn, type SignInAttempt } from "./sign-in.js";
 export { PrincipalCache, announcePrincipalChange, principalChannel, type PrincipalCacheSettings } from "./principal-cache.js";
+export { SESSION_COOKIE, startSession, principalOfSession, endSession, describeSignedInUser } from "./sessions.js";

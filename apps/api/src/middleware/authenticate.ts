@@ -1,7 +1,9 @@
 import type { NextFunction, Request, Response } from "express";
-import { signIn, type Principal } from "@modelhooks/identity";
+import { parse as parseCookies } from "cookie";
+import { CSRF_HEADER } from "@modelhooks/contracts";
+import { principalOfSession, SESSION_COOKIE, signIn, type Principal } from "@modelhooks/identity";
 import type { ApiDeps } from "../api-deps.js";
-import { forbidden, unauthenticated } from "../http-errors.js";
+import { ApiError, forbidden, unauthenticated } from "../http-errors.js";
 
 export type Access = "public" | "member" | "admin";
 
@@ -28,11 +30,38 @@ function readCredentials(req: Request): Credentials {
   return { email, developerKey: developerKey ?? bearer };
 }
 
-type AuthDeps = Pick<ApiDeps, "db" | "signInThrottle" | "principalCache">;
+export function sessionToken(req: Request): string | undefined {
+  const header = req.header("cookie");
+  return header ? parseCookies(header)[SESSION_COOKIE] : undefined;
+}
 
-/** Missing credentials are a 401 without counting (no key was guessed); the rest goes through signIn's throttle. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A browser attaches the cookie to any request to this origin, a cross-site form's too; only our
+ * own script can add this header (no CORS is enabled), so a change made with a cookie needs it.
+ */
+export function assertSameSiteIntent(req: Request): void {
+  if (SAFE_METHODS.has(req.method) || req.header(CSRF_HEADER) === "1") return;
+  throw new ApiError(403, "csrf_required", `a change made with the session cookie needs the header ${CSRF_HEADER}: 1`);
+}
+
+type AuthDeps = Pick<ApiDeps, "db" | "signInThrottle" | "principalCache" | "config">;
+
+/**
+ * Header credentials win; without them the session cookie counts. Missing credentials are a 401
+ * without counting (no key was guessed); keys go through signIn's throttle.
+ */
 export async function resolvePrincipal(deps: AuthDeps, req: Request): Promise<Principal> {
   const { email, developerKey } = readCredentials(req);
+  if (!email && !developerKey) {
+    const token = sessionToken(req);
+    if (token === undefined) throw unauthenticated();
+    assertSameSiteIntent(req);
+    const principal = await principalOfSession(deps.db, token, deps.config.SESSION_IDLE_TIMEOUT_MS);
+    if (!principal) throw unauthenticated("your session has ended or is not known: sign in again");
+    return principal;
+  }
   if (!email || !developerKey) throw unauthenticated();
   // req.ip is the socket's peer unless TRUST_PROXY names the proxies in front (app.ts).
   const principal = await signIn(deps.db, deps.signInThrottle, { email, developerKey, clientAddress: req.ip }, deps.principalCache);
