@@ -127,18 +127,29 @@ async function dropRedisConnections(url: string): Promise<number> {
 }
 
 interface ChaosLog {
-  kills: { atS: number; signal: "SIGKILL" | "SIGTERM"; restartMs: number; exitCode: number | null; recoveryMs?: number }[];
+  kills: {
+    atS: number;
+    signal: "SIGKILL" | "SIGTERM";
+    restartMs: number;
+    exitCode: number | null;
+    recoveryMs?: number;
+    callsInFlight?: number;
+  }[];
   redisDrops: { atS: number; clients: number }[];
 }
 
 /**
- * How long the calls in flight when a worker was SIGKILLed took to be taken up again (claimed
- * anew or finished): the crash-recovery time a person waits for (docs/reliability.md). Undefined
- * when some were still untouched after a minute.
+ * How long the calls in flight when a worker was SIGKILLed (attempt claimed, not recorded) took
+ * to be taken up again (claimed anew or finished): the crash-recovery time a person waits for
+ * (docs/reliability.md). Undefined when some were still untouched after a minute.
  */
-async function measureRecovery(client: pg.Client, killedAt: Date): Promise<number | undefined> {
+async function measureRecovery(client: pg.Client, killedAt: Date): Promise<{ ms: number | undefined; callsInFlight: number }> {
   const { rows } = await client.query<{ id: number }>(
-    "SELECT id FROM webhook_calls WHERE status = 'IN_PROGRESS' AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND updated_at <= $1",
+    // In flight: an attempt number claimed and not yet recorded. Calls merely waiting in the queue
+    // are not the killed worker's and would measure the backlog, not the recovery.
+    `SELECT c.id FROM webhook_calls c
+      WHERE c.status = 'IN_PROGRESS' AND c.updated_at <= $1
+        AND c.attempts > (SELECT count(*) FROM webhook_call_attempts a WHERE a.call_id = c.id)`,
     [killedAt],
   );
   const ids = rows.map((row) => row.id);
@@ -152,7 +163,7 @@ async function measureRecovery(client: pg.Client, killedAt: Date): Promise<numbe
     },
     { what: "the killed worker's calls to be taken up again", timeoutMs: 60_000, intervalMs: 250, signal: abort.signal },
   );
-  return recovered ? Date.now() - killedAt.getTime() : undefined;
+  return { ms: recovered ? Date.now() - killedAt.getTime() : undefined, callsInFlight: ids.length };
 }
 
 /** The chaos schedule, run beside the load: the hanging webhook, the worker kills, the Redis drop. */
@@ -187,7 +198,13 @@ async function runChaos(timeline: Timeline, loadStartedAt: number, addHanging: (
         log(
           `${at(atMs)} worker ${stopped?.pid} ${signal === "SIGKILL" ? "SIGKILLed" : `SIGTERMed (exit ${stopped?.exitCode})`}; new worker ${worker.pid} ready in ${(startMs / 1000).toFixed(1)} s`,
         );
-        if (recovery) recoveries.push(recovery.then((ms) => (kill.recoveryMs = ms)));
+        if (recovery)
+          recoveries.push(
+            recovery.then(({ ms, callsInFlight }) => {
+              kill.recoveryMs = ms;
+              kill.callsInFlight = callsInFlight;
+            }),
+          );
       },
     })),
     {
@@ -328,7 +345,14 @@ async function main(): Promise<boolean> {
   );
   print(
     `recovery after a SIGKILL (calls in flight taken up again): worst ${worstRecoveryMs === undefined ? "over 60 s" : `${(worstRecoveryMs / 1000).toFixed(1)} s`}` +
-      ` (each: ${recoveryTimes.map((ms) => (ms === undefined ? "> 60 s" : `${(ms / 1000).toFixed(1)} s`)).join(", ") || "no kill"})`,
+      ` (each: ${
+        sigkills
+          .map(
+            ({ recoveryMs: ms, callsInFlight }) =>
+              `${ms === undefined ? "> 60 s" : `${(ms / 1000).toFixed(1)} s`} for ${callsInFlight} calls`,
+          )
+          .join(", ") || "no kill"
+      })`,
   );
   print(
     `outbox relay: ${relayRuns.runs} scheduled runs in ${(relayRuns.ms / 1000).toFixed(0)} s at one per ${RELAY_INTERVAL_MS} ms ` +
