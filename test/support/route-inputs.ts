@@ -118,6 +118,8 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
   }),
 
   // Admin
+  "GET /workspaces": () => ({ params: {} }),
+  "GET /users": () => ({ params: {} }),
   "POST /workspaces": (fx) => ({ params: {}, body: { name: `new-ws-${fx.unique}` } }),
   "POST /users": (fx) => ({ params: {}, body: { email: `new-user-${fx.unique}@example.test`, workspace_ids: [fx.workspace.id] } }),
   "PUT /workspaces/:workspace_id/feature-flags/:flag": (fx) => ({
@@ -131,12 +133,14 @@ export const ROUTE_INPUTS: Record<string, (fx: RouteFixture) => RouteInput> = {
     params: { workspace_name: fx.workspace.name },
     body: { name: `model-${fx.unique}`, description: "a new model", labels: ["fresh"] },
   }),
+  "GET /workspaces/:workspace_name/registered_models": (fx) => ({ params: { workspace_name: fx.workspace.name } }),
   "GET /workspaces/:workspace_name/registered_models/:name": (fx) => ({
     params: { workspace_name: fx.workspace.name, name: fx.modelName },
   }),
   "GET /registered_models/:rm_id": (fx) => ({ params: { rm_id: fx.modelId } }),
   "PATCH /registered_models/:rm_id": (fx) => ({ params: { rm_id: fx.modelId }, body: { description: "changed" } }),
   "DELETE /registered_models/:rm_id": (fx) => ({ params: { rm_id: fx.modelId } }),
+  "GET /registered_models/:rm_id/model_versions": (fx) => ({ params: { rm_id: fx.modelId } }),
   "POST /registered_models/:rm_id/model_versions": (fx) => ({
     params: { rm_id: fx.modelId },
     body: { version: `v-${fx.unique}`, labels: ["candidate"] },

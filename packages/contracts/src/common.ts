@@ -20,3 +20,14 @@ export const locationSchema = z
     if (url.protocol !== "http:" && url.protocol !== "https:") ctx.addIssue({ code: "custom", message: "must use http or https" });
     if (url.username || url.password) ctx.addIssue({ code: "custom", message: "must not contain credentials; use mutual_secret" });
   });
+
+const queryPageCount = z
+  .string()
+  .regex(/^\d{1,9}$/, "must be a whole number")
+  .transform(Number);
+
+/** A list's page in the query string (GET routes): what a browser's address bar carries. */
+export const pageQuery = z.strictObject({
+  page_limit: queryPageCount.pipe(z.number().min(1).max(200)).default(50),
+  page_number: queryPageCount.pipe(z.number().min(1)).default(1),
+});

@@ -87,3 +87,26 @@ export async function ensureBootstrapAdmin(db: Db, email: string, developerKey: 
   }
   return "created";
 }
+
+/** Users by email with their workspaces, a page at a time, for the admin page. Keys never leave. */
+export async function listUsers(db: Db, page: { pageLimit: number; pageNumber: number }) {
+  const [users, total] = await Promise.all([
+    db.user.findMany({
+      orderBy: { email: "asc" },
+      take: page.pageLimit,
+      skip: (page.pageNumber - 1) * page.pageLimit,
+      include: { memberships: { orderBy: [{ createdAt: "asc" }, { workspaceId: "asc" }] } },
+    }),
+    db.user.count(),
+  ]);
+  return {
+    users: users.map((user) => ({
+      id: user.id,
+      email: user.email,
+      system_admin: user.systemAdmin,
+      workspace_ids: user.memberships.map((membership) => membership.workspaceId),
+      created_at: user.createdAt.toISOString(),
+    })),
+    total,
+  };
+}

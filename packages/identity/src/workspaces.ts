@@ -1,4 +1,4 @@
-import { alreadyExists, notFound } from "@modelhooks/contracts";
+import { alreadyExists, featureFlagSchema, notFound } from "@modelhooks/contracts";
 import { isUniqueViolation, type Db, type FeatureFlag, type Prisma } from "@modelhooks/db";
 
 type Reader = Db | Prisma.TransactionClient;
@@ -49,4 +49,18 @@ export async function updateWorkspaceSettings(db: Db, workspaceId: number, setti
 /** Whether a workspace exists, for callers that may name any (system admins). */
 export async function workspaceExists(db: Reader, id: number): Promise<boolean> {
   return (await db.workspace.count({ where: { id } })) > 0;
+}
+
+/** Every workspace with its feature flags and settings, for the admin page. */
+export async function listWorkspaces(db: Db) {
+  const workspaces = await db.workspace.findMany({ orderBy: { id: "asc" }, include: { featureFlags: true } });
+  return workspaces.map((workspace) => ({
+    id: workspace.id,
+    name: workspace.name,
+    require_safe_scan: workspace.requireSafeScan,
+    feature_flags: Object.fromEntries(
+      featureFlagSchema.options.map((flag) => [flag, workspace.featureFlags.find((row) => row.flag === flag)?.enabled ?? false]),
+    ) as Record<FeatureFlag, boolean>,
+    created_at: workspace.createdAt.toISOString(),
+  }));
 }

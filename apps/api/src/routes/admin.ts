@@ -3,13 +3,32 @@ import {
   createWorkspaceBody,
   featureFlagBody,
   featureFlagParams,
+  pageQuery,
   workspaceIdParams,
   workspaceSettingsBody,
 } from "@modelhooks/contracts";
-import { createUser, createWorkspace, setFeatureFlag, updateWorkspaceSettings } from "@modelhooks/identity";
+import { createUser, createWorkspace, listUsers, listWorkspaces, setFeatureFlag, updateWorkspaceSettings } from "@modelhooks/identity";
 import { defineRoute } from "../route-table.js";
 
 export const adminRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/workspaces",
+    summary: "Every workspace with its feature flags and settings (system admin)",
+    access: "admin",
+    handler: async ({ deps }) => ({ workspaces: await listWorkspaces(deps.db) }),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/users",
+    summary: "Users by email with their workspaces, paginated; keys are never answered (system admin)",
+    access: "admin",
+    query: pageQuery,
+    handler: async ({ deps, query }) => {
+      const { users, total } = await listUsers(deps.db, { pageLimit: query.page_limit, pageNumber: query.page_number });
+      return { users, total_records: total };
+    },
+  }),
   defineRoute({
     method: "post",
     path: "/workspaces",

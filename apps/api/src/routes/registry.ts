@@ -7,6 +7,8 @@ import {
   getBuild,
   getVersionPage,
   listBuilds,
+  listModelVersions,
+  listRegisteredModels,
   retryPromotion,
   buildView,
   versionPageView,
@@ -25,6 +27,7 @@ import {
   modelByNameParams,
   modelIdParams,
   modelVersionParams,
+  pageQuery,
   updateModelVersionBody,
   updateRegisteredModelBody,
   versionIdParams,
@@ -53,6 +56,19 @@ export const registryRoutes = [
     body: createRegisteredModelBody,
     handler: async ({ deps, principal, params, body }) =>
       wrapModel(await createRegisteredModel(deps, principal, params.workspace_name, body)),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/workspaces/:workspace_name/registered_models",
+    summary: "A workspace's registered models by name, paginated",
+    access: "member",
+    params: workspaceNameParams,
+    query: pageQuery,
+    handler: async ({ deps, principal, params, query }) => {
+      const page = { pageLimit: query.page_limit, pageNumber: query.page_number };
+      const { models, total } = await listRegisteredModels(deps, principal, params.workspace_name, page);
+      return { registered_models: models.map(registeredModelView), total_records: total };
+    },
   }),
   defineRoute({
     method: "get",
@@ -102,6 +118,19 @@ export const registryRoutes = [
     params: modelIdParams,
     body: createModelVersionBody,
     handler: async ({ deps, principal, params, body }) => wrapVersion(await createModelVersion(deps, principal, params.rm_id, body)),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/registered_models/:rm_id/model_versions",
+    summary: "A registered model's versions, newest first, paginated",
+    access: "member",
+    params: modelIdParams,
+    query: pageQuery,
+    handler: async ({ deps, principal, params, query }) => {
+      const page = { pageLimit: query.page_limit, pageNumber: query.page_number };
+      const { versions, total } = await listModelVersions(deps, principal, params.rm_id, page);
+      return { model_versions: versions.map(modelVersionView), total_records: total };
+    },
   }),
   defineRoute({
     method: "get",
