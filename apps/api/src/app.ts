@@ -8,6 +8,7 @@ import { healthRouter } from "./routes/health.js";
 import { openApiDocument } from "./routes/openapi.js";
 import { DASHBOARD_PATH, queueDashboardRouter } from "./routes/queue-dashboard.js";
 import { routeGroups } from "./routes/route-groups.js";
+import { webPagesRouter } from "./routes/web-pages.js";
 
 /** The express app, without listen(): main.ts serves it, tests drive it with supertest. */
 export function createApp(deps: ApiDeps, groups: RouteGroup[] = routeGroups): Express {
@@ -26,6 +27,7 @@ export function createApp(deps: ApiDeps, groups: RouteGroup[] = routeGroups): Ex
     res.json(openApi);
   });
   app.use(DASHBOARD_PATH, queueDashboardRouter(deps));
+  app.use(webPagesRouter());
   for (const group of groups) {
     const router = buildRouter(deps, group.routes);
     for (const prefix of group.prefixes) app.use(prefix, router);

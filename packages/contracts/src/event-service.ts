@@ -82,6 +82,8 @@ export const findWebhookBody = z.strictObject({
   names: listOf(z.string()),
   workspace_id: idListSchema,
   resource_types: listOf(resourceTypeSchema),
+  /** Ours: each webhook also answers `stats` (success over 24 h, last call, last failure), as the console lists them. */
+  include_stats: z.boolean().default(false),
 });
 
 export const deleteWebhookBody = z.strictObject({ ids: z.array(idSchema).min(1, "must name at least one webhook") });

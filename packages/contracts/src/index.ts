@@ -11,3 +11,4 @@ export * from "./registry.js";
 export * from "./domain-error.js";
 export * from "./notifications.js";
 export * from "./auth.js";
+export * from "./answers.js";

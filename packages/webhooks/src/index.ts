@@ -44,7 +44,7 @@ export {
 export { findWebhookCalls, retriggerWebhookCall, type RetriggerDeps } from "./call-log.js";
 export { sendTestEvent, type TestEventDeps } from "./test-event.js";
 export { webhookCallView, type CallWithAttempts } from "./webhook-call-view.js";
-export { countCallsByStatus } from "./call-stats.js";
+export { countCallsByStatus, webhookDeliveryStats } from "./call-stats.js";
 export {
   recordCallFailure,
   describeFailure,

@@ -1,5 +1,13 @@
 import { createWebhookBody, deleteWebhookBody, findWebhookBody, rotateWebhookSecretBody, updateWebhookBody } from "@modelhooks/contracts";
-import { createWebhook, deleteWebhooks, findWebhooks, rotateWebhookSecret, updateWebhook, webhookView } from "@modelhooks/webhooks";
+import {
+  createWebhook,
+  deleteWebhooks,
+  findWebhooks,
+  rotateWebhookSecret,
+  updateWebhook,
+  webhookDeliveryStats,
+  webhookView,
+} from "@modelhooks/webhooks";
 import { defineRoute } from "../route-table.js";
 
 export const webhookRoutes = [
@@ -42,7 +50,15 @@ export const webhookRoutes = [
     summary: "List the webhooks the caller can see, filtered (all filters AND-ed)",
     access: "member",
     body: findWebhookBody,
-    handler: async ({ deps, principal, body }) => ({ webhooks: (await findWebhooks(deps.db, principal, body)).map(webhookView) }),
+    handler: async ({ deps, principal, body }) => {
+      const webhooks = await findWebhooks(deps.db, principal, body);
+      if (!body.include_stats) return { webhooks: webhooks.map(webhookView) };
+      const stats = await webhookDeliveryStats(
+        deps.db,
+        webhooks.map((webhook) => webhook.id),
+      );
+      return { webhooks: webhooks.map((webhook) => ({ ...webhookView(webhook), stats: stats.get(webhook.id) })) };
+    },
   }),
   ...(["delete", "post"] as const).map((method) =>
     defineRoute({
