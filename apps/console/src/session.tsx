@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext } from "react";
 import type { SessionAnswer, SignedInUser } from "@modelhooks/contracts";
 import { api, ApiFailure } from "./api/client";
+import { navigate } from "./router";
 
 const SessionContext = createContext<SignedInUser | null>(null);
 export const SessionProvider = SessionContext.Provider;
@@ -33,7 +34,8 @@ export function useSignOut() {
   const queryClient = useQueryClient();
   return async () => {
     await api("DELETE", "/api/v1/auth/session");
-    queryClient.clear();
     queryClient.setQueryData(["session"], null);
+    queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== "session" });
+    navigate("/sign-in", { replace: true });
   };
 }

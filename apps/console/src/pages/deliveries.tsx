@@ -40,9 +40,8 @@ export function DeliveriesPage({ workspaceId }: { workspaceId: number }) {
     <section>
       <h1>Deliveries</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
-        <label>
-          Webhook
-          <select value={webhook} onChange={(e) => (setWebhook(e.target.value), setPage(1))}>
+        <label htmlFor="filter-webhook">Webhook</label>
+        <select id="filter-webhook" value={webhook} onChange={(e) => (setWebhook(e.target.value), setPage(1))}>
             <option value="">all</option>
             {webhooks.data?.webhooks.map((w) => (
               <option key={w.id} value={w.id}>
@@ -50,33 +49,24 @@ export function DeliveriesPage({ workspaceId }: { workspaceId: number }) {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => (setStatus(e.target.value), setPage(1))}>
+        <label htmlFor="filter-status">Status</label>
+        <select id="filter-status" value={status} onChange={(e) => (setStatus(e.target.value), setPage(1))}>
             <option value="">all</option>
             {["SUCCESS", "FAILURE", "IN_PROGRESS", "UNKNOWN"].map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
-        </label>
-        <label>
-          Event type
-          <select value={eventType} onChange={(e) => (setEventType(e.target.value), setPage(1))}>
+        <label htmlFor="filter-event-type">Event type</label>
+        <select id="filter-event-type" value={eventType} onChange={(e) => (setEventType(e.target.value), setPage(1))}>
             <option value="">all</option>
             {["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"].map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
-        </label>
-        <label>
-          Since
-          <input type="datetime-local" value={since} onChange={(e) => (setSince(e.target.value), setPage(1))} />
-        </label>
-        <label>
-          Until
-          <input type="datetime-local" value={until} onChange={(e) => (setUntil(e.target.value), setPage(1))} />
-        </label>
+        <label htmlFor="filter-since">Since</label>
+        <input id="filter-since" type="datetime-local" value={since} onChange={(e) => (setSince(e.target.value), setPage(1))} />
+        <label htmlFor="filter-until">Until</label>
+        <input id="filter-until" type="datetime-local" value={until} onChange={(e) => (setUntil(e.target.value), setPage(1))} />
       </form>
       <FieldError error={calls.error} path="until" id="until-error" />
       <ErrorNote error={calls.error ?? webhooks.error} />
