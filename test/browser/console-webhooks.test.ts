@@ -114,6 +114,7 @@ it("an event's call shows its three attempts (500, 500, 200) with request and re
   ).toBe(202);
 
   await page.getByRole("link", { name: "Deliveries" }).first().click();
+  await page.locator(`#filter-webhook option[value="${flakyId}"]`).waitFor({ state: "attached", timeout: 10_000 });
   await page.getByLabel("Webhook").selectOption(String(flakyId));
   await page.getByRole("cell", { name: "SUCCESS" }).first().waitFor({ timeout: 30_000 });
   await snap(page, "deliveries");

@@ -42,27 +42,27 @@ export function DeliveriesPage({ workspaceId }: { workspaceId: number }) {
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
         <label htmlFor="filter-webhook">Webhook</label>
         <select id="filter-webhook" value={webhook} onChange={(e) => (setWebhook(e.target.value), setPage(1))}>
-            <option value="">all</option>
-            {webhooks.data?.webhooks.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
+          <option value="">all</option>
+          {webhooks.data?.webhooks.map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name}
+            </option>
+          ))}
+        </select>
         <label htmlFor="filter-status">Status</label>
         <select id="filter-status" value={status} onChange={(e) => (setStatus(e.target.value), setPage(1))}>
-            <option value="">all</option>
-            {["SUCCESS", "FAILURE", "IN_PROGRESS", "UNKNOWN"].map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
+          <option value="">all</option>
+          {["SUCCESS", "FAILURE", "IN_PROGRESS", "UNKNOWN"].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
         <label htmlFor="filter-event-type">Event type</label>
         <select id="filter-event-type" value={eventType} onChange={(e) => (setEventType(e.target.value), setPage(1))}>
-            <option value="">all</option>
-            {["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"].map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
+          <option value="">all</option>
+          {["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
         <label htmlFor="filter-since">Since</label>
         <input id="filter-since" type="datetime-local" value={since} onChange={(e) => (setSince(e.target.value), setPage(1))} />
         <label htmlFor="filter-until">Until</label>

@@ -19,6 +19,7 @@ export function useWebhooks(workspaceId: number) {
   return useQuery({
     queryKey: ["webhooks", workspaceId],
     queryFn: () => api<FindWebhookAnswer>("POST", `${EVENTS}/findWebhook`, { workspace_id: [workspaceId], include_stats: true }),
+    refetchInterval: 5000,
   });
 }
 
