@@ -26,7 +26,11 @@ function NotificationBell() {
   const unread = data?.unread_count ?? 0;
   return (
     <Link to="/notifications" className="bell" aria-label={`Notifications: ${unread} unread`}>
-      <span aria-hidden="true">🔔</span>
+      {/* Drawn, not an emoji: the console uses no font it does not ship. */}
+      <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+        <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+        <path d="M13.7 21a2 2 0 0 1-3.4 0" />
+      </svg>
       {unread > 0 ? <span className="count">{unread}</span> : null}
     </Link>
   );
