@@ -3,15 +3,21 @@ import { featureFlagSchema } from "./admin.js";
 import { eventTypeSchema, resourceTypeSchema } from "./event-schema.js";
 import {
   callStatusSchema,
-  createWebhookBody,
-  findWebhookCallBody,
-  recoverWebhookCallsBody,
-  rotateWebhookSecretBody,
-  updateWebhookBody,
+  type createWebhookBody,
+  type findWebhookCallBody,
+  type recoverWebhookCallsBody,
+  type rotateWebhookSecretBody,
+  type updateWebhookBody,
   webhookStatusSchema,
 } from "./event-service.js";
-import { createModelVersionBody, createRegisteredModelBody, createTransitionBody, stageSchema, transitionStateSchema } from "./registry.js";
-import { createUserBody, createWorkspaceBody } from "./admin.js";
+import {
+  type createModelVersionBody,
+  type createRegisteredModelBody,
+  type createTransitionBody,
+  stageSchema,
+  transitionStateSchema,
+} from "./registry.js";
+import { type createUserBody, type createWorkspaceBody } from "./admin.js";
 
 // What the API answers, for the console's typed client: the same shapes docs/api.md describes,
 // written once here beside the request schemas they answer.

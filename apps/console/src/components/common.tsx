@@ -15,7 +15,7 @@ export function Time({ value }: { value: string | number | null | undefined }) {
 /** An error in words: the API's message, never a stack. */
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : "something went wrong";
   return (
     <p className="error" role="alert">
       {message}

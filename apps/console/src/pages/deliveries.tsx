@@ -1,6 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { FindWebhookCallAnswer, FindWebhookCallRequest, RecoverWebhookCallsAnswer, WebhookCallAnswer } from "@modelhooks/contracts";
+import type {
+  CallStatus,
+  EventType,
+  FindWebhookCallAnswer,
+  FindWebhookCallRequest,
+  RecoverWebhookCallsAnswer,
+  WebhookCallAnswer,
+} from "@modelhooks/contracts";
 import { api, EVENTS } from "../api/client";
 import { Empty, ErrorNote, FieldError, Loading, Pager, StatusBadge, Time } from "../components/common";
 import { Link, navigate, useLocation } from "../router";
@@ -14,16 +21,16 @@ export function DeliveriesPage({ workspaceId }: { workspaceId: number }) {
   const { search } = useLocation();
   const webhooks = useWebhooks(workspaceId);
   const [webhook, setWebhook] = useState(search.get("webhook") ?? "");
-  const [status, setStatus] = useState("");
-  const [eventType, setEventType] = useState("");
+  const [status, setStatus] = useState<CallStatus | "">("");
+  const [eventType, setEventType] = useState<EventType | "">("");
   const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
   const [page, setPage] = useState(1);
   const ids = webhook ? [Number(webhook)] : (webhooks.data?.webhooks.map((w) => w.id) ?? []);
   const filter: FindWebhookCallRequest = {
     webhook_ids: ids,
-    ...(status ? { status: [status as "SUCCESS"] } : {}),
-    ...(eventType ? { event_types: [eventType as "CREATE"] } : {}),
+    ...(status ? { status: [status] } : {}),
+    ...(eventType ? { event_types: [eventType] } : {}),
     ...(since ? { since: toIso(since) } : {}),
     ...(until ? { until: toIso(until) } : {}),
     page_limit: PAGE,
@@ -50,14 +57,14 @@ export function DeliveriesPage({ workspaceId }: { workspaceId: number }) {
           ))}
         </select>
         <label htmlFor="filter-status">Status</label>
-        <select id="filter-status" value={status} onChange={(e) => (setStatus(e.target.value), setPage(1))}>
+        <select id="filter-status" value={status} onChange={(e) => (setStatus(e.target.value as CallStatus | ""), setPage(1))}>
           <option value="">all</option>
           {["SUCCESS", "FAILURE", "IN_PROGRESS", "UNKNOWN"].map((s) => (
             <option key={s}>{s}</option>
           ))}
         </select>
         <label htmlFor="filter-event-type">Event type</label>
-        <select id="filter-event-type" value={eventType} onChange={(e) => (setEventType(e.target.value), setPage(1))}>
+        <select id="filter-event-type" value={eventType} onChange={(e) => (setEventType(e.target.value as EventType | ""), setPage(1))}>
           <option value="">all</option>
           {["CREATE", "READ", "UPDATE", "DELETE", "PROMOTE", "REQUEST_SCAN"].map((s) => (
             <option key={s}>{s}</option>
