@@ -186,7 +186,7 @@ export function ScanPanel({ version }: { version: VersionPageAnswer }) {
   else
     state = (
       <p className={scan.safety_status === "safe" ? "ok" : "error"}>
-        {scan.safety_status === "safe" ? "Safe" : "Unsafe"}
+        <strong>{scan.safety_status === "safe" ? "Safe" : "Unsafe"}</strong>
         {scan.url ? (
           <>
             {" "}
