@@ -217,6 +217,8 @@ describe("slow-endpoint isolation", () => {
       env: {
         DELIVERY_CONCURRENCY: "6",
         DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: "2",
+        // One workspace here: the per-webhook cap alone is under test.
+        DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: "6",
         DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
         DELIVERY_MAX_ATTEMPTS: "2",
       },
@@ -247,5 +249,48 @@ describe("slow-endpoint isolation", () => {
     expect(healthyDone).toBeLessThan(TIMEOUT_MS);
     expect(receiver.maxConcurrent("/hang")).toBeLessThanOrEqual(2);
     expect(receiver.received("/hang").length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("workspace isolation", () => {
+  let h: Harness;
+  const TIMEOUT_MS = 8000;
+  beforeAll(async () => {
+    h = await createHarness({
+      worker: true,
+      env: {
+        DELIVERY_CONCURRENCY: "6",
+        DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: "2",
+        DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: "3",
+        DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+        DELIVERY_MAX_ATTEMPTS: "2",
+      },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("one workspace's hanging receivers hold at most its share of slots, whatever their number; another workspace is served meanwhile", async () => {
+    const noisy = await h.createWorkspace();
+    const quiet = await h.createWorkspace();
+    receiver.on("/hang-noisy", () => ({ hang: true }));
+    // Three hanging webhooks × 2 slots each would be every one of the 6 slots without the workspace's cap of 3.
+    for (const name of ["hang-1", "hang-2", "hang-3"]) {
+      await h.createWebhook({ name, location: receiver.url("/hang-noisy"), all_events: true, workspace_id: noisy.id });
+    }
+    await h.createWebhook({ name: "quiet", location: receiver.url("/quiet"), all_events: true, workspace_id: quiet.id });
+    const started = Date.now();
+    await sendEvents(h, noisy.id, "noisy", 10);
+    await waitFor(() => receiver.received("/hang-noisy").length >= 3, { timeoutMs: 10_000, what: "the noisy workspace's slots taken" });
+    await sendEvents(h, quiet.id, "quiet", 10);
+    await waitFor(() => receiver.received("/quiet").length === 10, { timeoutMs: 30_000, what: "the quiet workspace's deliveries" });
+    // Served while every noisy request was still hanging: no slot the noisy workspace held was ever freed.
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+    expect(receiver.maxConcurrent("/hang-noisy")).toBe(3);
+    expect(receiver.received("/hang-noisy").length).toBe(3);
+    // A delivery that stepped aside spent no attempt: every noisy call not yet sent still has 0.
+    const overCounted = await h.api.db.webhookCall.count({ where: { webhook: { workspaceId: noisy.id }, attempts: { gt: 1 } } });
+    expect(overCounted).toBe(0);
   });
 });

@@ -99,6 +99,7 @@ describe("fan-out in pages", () => {
       expect((await h.api.queues.queues.deliveries.getJob(jobIds.call(call.id)))?.data).toEqual({
         callId: call.id,
         webhookId: call.webhookId,
+        workspaceId: expect.any(Number),
       });
     }
     expect((await h.api.db.event.findUniqueOrThrow({ where: { id: event.id } })).fannedOutAt).not.toBeNull();

@@ -38,7 +38,8 @@ describe("fanOutEvent", () => {
     const calls = await h.api.db.webhookCall.findMany({ where: { eventId: event.id }, orderBy: { id: "asc" } });
     const byId = (a: number, b: number) => a - b;
     expect(calls.map((call) => call.webhookId).sort(byId)).toEqual(webhooks.map((webhook) => webhook.id).sort(byId));
-    for (const call of calls) expect((await jobOf(call.id))?.data).toEqual({ callId: call.id, webhookId: call.webhookId });
+    for (const call of calls)
+      expect((await jobOf(call.id))?.data).toEqual({ callId: call.id, webhookId: call.webhookId, workspaceId: expect.any(Number) });
 
     await h.api.db.webhookCall.update({ where: { id: calls[0]!.id }, data: { status: "SUCCESS", attempts: 1 } });
     expect(await fanOutEvent(h.api.db, h.api.queues, event.id, { pageSize: 1000 })).toMatchObject({ matched: 3, enqueued: 2 });
@@ -78,7 +79,11 @@ describe("fanOutEvent", () => {
     release();
     const committed = await otherRun;
     expect(await thisRun).toMatchObject({ matched: 1, enqueued: 1 });
-    expect((await jobOf(committed.id))?.data).toEqual({ callId: committed.id, webhookId: webhooks[0]!.id });
+    expect((await jobOf(committed.id))?.data).toEqual({
+      callId: committed.id,
+      webhookId: webhooks[0]!.id,
+      workspaceId: expect.any(Number),
+    });
     expect(await h.api.db.webhookCall.count({ where: { eventId: event.id } })).toBe(1);
   });
 });

@@ -100,6 +100,15 @@ describe("loadConfig", () => {
     expect(error.message).not.toContain("\n");
   });
 
+  it("derives DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE from DELIVERY_CONCURRENCY and refuses bad values, naming it", () => {
+    expect(loadConfig({}).DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE).toBe(25);
+    expect(loadConfig({ DELIVERY_CONCURRENCY: "7" }).DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE).toBe(4);
+    expect(loadConfig({ DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: "50" }).DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE).toBe(50);
+    for (const value of ["0", "-1", "2.5", "many", "51"]) {
+      expect(configError({ DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: value }).message).toContain("DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE");
+    }
+  });
+
   it("does not echo a rejected secret in the message", () => {
     const message = configError({ SECRET_ENCRYPTION_KEY: "leaky-secret-value" }).message;
     expect(message).toContain("SECRET_ENCRYPTION_KEY");

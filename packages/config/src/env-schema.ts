@@ -109,6 +109,9 @@ export const envSchema = z
     DELIVERY_RESPONSE_BODY_LIMIT_BYTES: integer(4096, 0),
     // Per worker process: a hanging receiver holds at most this many of DELIVERY_CONCURRENCY slots.
     DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: integer(20, 1),
+    // Per worker process: one workspace's deliveries hold at most this many slots, so its hanging
+    // receivers leave the rest to other workspaces (docs/reliability.md); unset: half of DELIVERY_CONCURRENCY.
+    DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: z.coerce.number().int().min(1).optional(),
     FANOUT_CONCURRENCY: integer(8, 1),
     // Webhooks per statement and per addBulk when one event fans out: bounds a big fan-out's memory.
     FANOUT_PAGE_SIZE: integer(1000, 1),
@@ -144,6 +147,13 @@ export const envSchema = z
     LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE !== undefined && env.DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE > env.DELIVERY_CONCURRENCY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE"],
+        message: `must be at most DELIVERY_CONCURRENCY (${env.DELIVERY_CONCURRENCY})`,
+      });
+    }
     if (env.NODE_ENV !== "production") return;
     if (env.SECRET_ENCRYPTION_KEY === DEV_SECRET_ENCRYPTION_KEY) {
       ctx.addIssue({ code: "custom", path: ["SECRET_ENCRYPTION_KEY"], message: "must be set in production (the default is public)" });
@@ -163,6 +173,7 @@ export const envSchema = z
     ...env,
     ALLOW_PRIVATE_TARGETS: env.ALLOW_PRIVATE_TARGETS ?? env.NODE_ENV !== "production",
     HOST: env.HOST ?? defaultHost(env.NODE_ENV),
+    DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: env.DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE ?? Math.max(1, Math.ceil(env.DELIVERY_CONCURRENCY / 2)),
     // BullMQ on a cluster needs each queue's keys in one slot: a hash tag around the prefix does it.
     QUEUE_PREFIX: /^rediss?-cluster:/.test(env.REDIS_URL) && !env.QUEUE_PREFIX.includes("{") ? `{${env.QUEUE_PREFIX}}` : env.QUEUE_PREFIX,
     METRICS_HOST: env.METRICS_HOST ?? defaultHost(env.NODE_ENV),

@@ -13,8 +13,12 @@ const id = z.number().int().positive();
  */
 export const fanOutJobSchema = z.union([z.strictObject({ eventId: id }), z.strictObject({ event: eventInputSchema })]);
 
-/** Delivery: one WebhookCall; the processor re-reads it, so the job never holds the payload or a secret. */
-export const deliveryJobSchema = z.strictObject({ callId: id, webhookId: id });
+/**
+ * Delivery: one WebhookCall; the processor re-reads it, so the job never holds the payload or a secret.
+ * `workspaceId` lets the worker cap a workspace's slots before touching the database; jobs enqueued
+ * before it existed lack it, and the worker looks their workspace up instead.
+ */
+export const deliveryJobSchema = z.strictObject({ callId: id, webhookId: id, workspaceId: id.optional() });
 
 /** Build: the delayed "build then notify" step of a scan request. */
 export const buildJobSchema = z.strictObject({ buildId: id });

@@ -59,6 +59,7 @@ export async function retriggerWebhookCall(deps: RetriggerDeps, principal: Princ
   const job = deliveryJob({
     callId: call.id,
     webhookId: call.webhookId,
+    workspaceId: original.webhook.workspaceId,
     webhookName: original.webhook.name,
     eventType: original.event.eventType,
   });

@@ -14,8 +14,11 @@ export class RetryableDeliveryError extends Error {
  * the processor puts the job back to wait `delayMs` (docs/api.md, max_deliveries_per_second).
  */
 export class ThrottledDelivery extends Error {
-  constructor(readonly delayMs: number) {
-    super(`rate limit reached; waiting ${delayMs} ms`);
+  constructor(
+    readonly delayMs: number,
+    reason = "rate limit reached",
+  ) {
+    super(`${reason}; waiting ${delayMs} ms`);
     this.name = "ThrottledDelivery";
   }
 }

@@ -10,14 +10,14 @@ export function deliveryJobName(webhookName: string, eventType: string): string 
  * The one way a delivery job is built (fan-out, retrigger, recovery, the relay's sweep): ids only,
  * and the call's fixed job id, so enqueueing the same call twice is a no-op.
  */
-export function deliveryJob(call: { callId: number; webhookId: number; webhookName: string; eventType: string }): {
+export function deliveryJob(call: { callId: number; webhookId: number; webhookName: string; eventType: string; workspaceId?: number }): {
   name: string;
   data: JobInput<"deliveries">;
   opts: JobsOptions;
 } {
   return {
     name: deliveryJobName(call.webhookName, call.eventType),
-    data: { callId: call.callId, webhookId: call.webhookId },
+    data: { callId: call.callId, webhookId: call.webhookId, ...(call.workspaceId !== undefined ? { workspaceId: call.workspaceId } : {}) },
     opts: { jobId: jobIds.call(call.callId) },
   };
 }

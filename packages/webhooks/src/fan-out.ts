@@ -29,6 +29,7 @@ export interface FanOutOptions {
 interface FanOutRow {
   eventId: number;
   eventType: string;
+  workspaceId: number;
   matched: number;
   /** The last webhook id this page covers; null on the last page (it covers everything after `after`). */
   pageEnd: number | null;
@@ -61,7 +62,7 @@ export const FAN_OUT_PAGE = (eventId: number, afterWebhookId: number, pageSize: 
     SELECT c.id, c.webhook_id FROM e JOIN webhook_calls c ON c.event_id = e.id CROSS JOIN page
     WHERE c.retrigger_of_id IS NULL AND c.status IN ('UNKNOWN', 'IN_PROGRESS')
       AND c.webhook_id > ${afterWebhookId} AND (page.page_end IS NULL OR c.webhook_id <= page.page_end))
-  SELECT e.id AS "eventId", e.event_type::text AS "eventType", page.matched, page.page_end AS "pageEnd",
+  SELECT e.id AS "eventId", e.event_type::text AS "eventType", e.workspace_id AS "workspaceId", page.matched, page.page_end AS "pageEnd",
          pending.id AS "callId", pending.webhook_id AS "webhookId", w.name AS "webhookName"
   FROM e CROSS JOIN page LEFT JOIN pending ON true LEFT JOIN webhooks w ON w.id = pending.webhook_id`;
 
@@ -93,6 +94,7 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number, op
         deliveryJob({
           callId: call.callId,
           webhookId: call.webhookId,
+          workspaceId: first.workspaceId,
           webhookName: call.webhookName ?? `webhook ${call.webhookId}`,
           eventType: first.eventType,
         }),

@@ -27,27 +27,52 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
     // A promotion or scan whose every call failed ends FAILED / error with it.
     onCallFailed: [failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed],
   };
-  const limiter = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK, config.DELIVERY_TIMEOUT_MS);
+  const byWebhook = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK, config.DELIVERY_TIMEOUT_MS);
+  // A workspace's hanging receivers hold at most its share of this worker's slots, whatever the
+  // number of its webhooks (docs/reliability.md, "No workspace starves another").
+  const byWorkspace = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE, config.DELIVERY_TIMEOUT_MS);
+  const workspaceOf = webhookWorkspaces(deps);
   return async (job: Job<JobInput<"deliveries">>, token?: string) => {
     const parsed = deliveryJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError("invalid deliveries job");
     const { callId, webhookId } = parsed.data;
+    const workspaceId = parsed.data.workspaceId ?? (await workspaceOf(webhookId));
     const startedAt = Date.now();
-    if (!limiter.tryAcquire(webhookId, startedAt)) {
-      // This webhook already holds its share of slots: step aside without spending an attempt.
-      await job.moveToDelayed(Date.now() + limiter.retryDelayMs(webhookId), token);
-      throw new DelayedError();
-    }
     try {
-      return await deliverCall(deliveryDeps, callId);
+      if (!byWebhook.tryAcquire(webhookId, startedAt))
+        throw new ThrottledDelivery(byWebhook.retryDelayMs(webhookId), "webhook at its in-flight cap");
+      if (workspaceId !== undefined && !byWorkspace.tryAcquire(workspaceId, startedAt)) {
+        byWebhook.release(webhookId, startedAt);
+        throw new ThrottledDelivery(byWorkspace.retryDelayMs(workspaceId), "workspace at its in-flight cap");
+      }
+      try {
+        return await deliverCall(deliveryDeps, callId);
+      } finally {
+        byWebhook.release(webhookId, startedAt);
+        if (workspaceId !== undefined) byWorkspace.release(workspaceId, startedAt);
+      }
     } catch (error) {
       if (!(error instanceof ThrottledDelivery)) throw error;
-      // Over the webhook's rate limit: wait for its turn; neither a failure nor an attempt.
+      // Its webhook or workspace holds its share of slots, or its rate limit says wait: step aside
+      // until its turn; neither a failure nor an attempt (a claim made is given back by deliverCall).
       await job.moveToDelayed(Date.now() + error.delayMs, token);
       throw new DelayedError();
-    } finally {
-      limiter.release(webhookId, startedAt);
     }
+  };
+}
+
+/**
+ * The workspace of a job enqueued before jobs carried it: looked up once per webhook (a webhook
+ * never changes workspace). Undefined for a webhook gone since; its call is gone with it.
+ */
+function webhookWorkspaces(deps: WorkerDeps): (webhookId: number) => Promise<number | undefined> {
+  const known = new Map<number, number>();
+  return async (webhookId) => {
+    const cached = known.get(webhookId);
+    if (cached !== undefined) return cached;
+    const webhook = await deps.db.webhook.findUnique({ where: { id: webhookId }, select: { workspaceId: true } });
+    if (webhook) known.set(webhookId, webhook.workspaceId);
+    return webhook?.workspaceId;
   };
 }
 
