@@ -71,7 +71,7 @@ export async function deliverCall(deps: DeliveryDeps, callId: number): Promise<D
   }
 
   if (call.maxDeliveriesPerSecond !== null && deps.rateGate) {
-    const waitMs = await deps.rateGate.acquire(call.webhookId, call.maxDeliveriesPerSecond);
+    const waitMs = await deps.rateGate.acquire(call.webhookId, call.maxDeliveriesPerSecond, call.id);
     if (waitMs > 0) {
       await deps.ledger.release(call.id, attempt);
       throw new ThrottledDelivery(waitMs);

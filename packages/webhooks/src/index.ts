@@ -14,7 +14,7 @@ export { WebhookTransport, type TransportSettings, type TransportResult, type Ou
 export { buildOutgoingRequest, type DeliveryEnvelope } from "./outgoing-request.js";
 export { envelopeOf } from "./envelope.js";
 export { RetryableDeliveryError, ThrottledDelivery } from "./delivery-errors.js";
-export { DeliveryRateGate, RATE_WINDOW_MS, type ScriptRunner } from "./delivery-rate-gate.js";
+export { DeliveryRateGate, RATE_SPACING_BASE_MS, type ScriptRunner } from "./delivery-rate-gate.js";
 export { MATCHING_WEBHOOKS, countSubscribers, webhookMatches, type MatchableEvent } from "./matching.js";
 export { fanOutEvent, type FanOutOptions, type FanOutProgress, type FanOutResult } from "./fan-out.js";
 export { deliveryJob, deliveryJobName } from "./delivery-job.js";
