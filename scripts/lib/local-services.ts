@@ -189,11 +189,19 @@ export async function waitUntilAnswers(service: ServiceProcess, url: string, opt
   });
 }
 
+/**
+ * Our services' /readyz answer, not merely a 2xx: between freePort() and the service's own bind,
+ * another test's loopback receiver (which answers 200 to any path) can take the port, and a bare
+ * status check would call the service ready while it exits with EADDRINUSE.
+ */
 async function answers(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.body?.cancel();
-    return response.ok;
+    if (!response.ok || !response.headers.get("content-type")?.includes("application/json")) {
+      await response.body?.cancel();
+      return false;
+    }
+    return ((await response.json()) as { status?: unknown }).status === "ready";
   } catch {
     return false;
   }
@@ -204,24 +212,42 @@ export type RunningWorker = ServiceProcess & { metricsUrl: string };
 
 /** apps/api on `env.PORT` (a free port if unset); resolves once /readyz answers 200. */
 export async function startApi(env: Record<string, string>, options: StartOptions & ReadyOptions = {}): Promise<RunningApi> {
-  const port = env.PORT ?? String(await freePort());
-  const url = `http://127.0.0.1:${port}`;
-  const api = startProcess("apps/api/src/main.ts", { ...env, PORT: port }, { label: "api", ...options });
-  await readyOrStopped(api, `${url}/readyz`, options);
-  return Object.assign(api, { url });
+  return onAFreePort(env.PORT, async (port) => {
+    const url = `http://127.0.0.1:${port}`;
+    const api = startProcess("apps/api/src/main.ts", { ...env, PORT: String(port) }, { label: "api", ...options });
+    await readyOrStopped(api, `${url}/readyz`, options);
+    return Object.assign(api, { url });
+  });
 }
 
 /** apps/worker with a health and metrics port of its own; resolves once its /readyz answers 200 (its queues are consumed). */
 export async function startWorker(env: Record<string, string>, options: StartOptions & ReadyOptions = {}): Promise<RunningWorker> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const worker = startProcess(
-    WORKER_ENTRY,
-    { ...env, METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1" },
-    { label: "worker", ...options },
-  );
-  await readyOrStopped(worker, `${base}/readyz`, options);
-  return Object.assign(worker, { metricsUrl: `${base}/metrics` });
+  return onAFreePort(undefined, async (port) => {
+    const base = `http://127.0.0.1:${port}`;
+    const worker = startProcess(
+      WORKER_ENTRY,
+      { ...env, METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1" },
+      { label: "worker", ...options },
+    );
+    await readyOrStopped(worker, `${base}/readyz`, options);
+    return Object.assign(worker, { metricsUrl: `${base}/metrics` });
+  });
+}
+
+/**
+ * Starts on the caller's port, or on a free one; a free port can be taken by another process
+ * before the service binds it, so a service that exits with EADDRINUSE is started again on
+ * another (a port the caller chose is never swapped).
+ */
+async function onAFreePort<T>(chosen: string | undefined, start: (port: number) => Promise<T>): Promise<T> {
+  if (chosen !== undefined) return start(Number(chosen));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof ServiceStartError && /already in use/.test(error.message))) throw error;
+    }
+  }
 }
 
 /** A service that never became ready is stopped before the error goes up: nothing is left running. */
