@@ -1,11 +1,9 @@
 import { notFound } from "@modelhooks/contracts";
-import { newestFirstPage, type Db, type Notification, type Prisma } from "@modelhooks/db";
+import { newestFirstPage, type Db, type Notification, type Page, type Prisma } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 
-export interface InboxQuery {
+export interface InboxQuery extends Page {
   unreadOnly: boolean;
-  pageLimit: number;
-  pageNumber: number;
 }
 
 /** A user's own notifications, newest first, one page, with the unread count; nobody sees another's. */
@@ -13,7 +11,7 @@ export async function listNotifications(db: Db, principal: Principal, query: Inb
   const mine: Prisma.NotificationWhereInput = { userId: principal.userId };
   const where: Prisma.NotificationWhereInput = query.unreadOnly ? { ...mine, readAt: null } : mine;
   const [notifications, total, unread] = await Promise.all([
-    db.notification.findMany({ where, ...newestFirstPage(query.pageNumber, query.pageLimit) }),
+    db.notification.findMany({ where, ...newestFirstPage(query) }),
     db.notification.count({ where }),
     db.notification.count({ where: { ...mine, readAt: null } }),
   ]);
