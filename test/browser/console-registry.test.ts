@@ -3,6 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { ApiClient } from "../../scripts/lib/api-client.js";
 import { startApi, startWorker, stopProcess, type RunningApi, type RunningWorker } from "../../scripts/lib/local-services.js";
 import { launchBrowser, signIn, snap } from "../support/browser.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 import { ADMIN, testEnv } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { createTestDatabase, dropDatabase, runId } from "../support/test-database.js";
@@ -178,3 +179,45 @@ it("an unsafe scan shows why promotion is blocked, and the reviewer's approve is
   const after = await ok<{ unread_count: number }>(new ApiClient(api.url, reviewer), "GET", "/api/v1/notifications");
   expect(after.unread_count).toBe(before.unread_count);
 });
+
+it("a failed promotion shows the pipeline's message with Retry, the author's bell has it and a bystander's has nothing; Retry sends a new PROMOTE", async () => {
+  const versionId = await newVersion("4");
+  const bystander = await ok<{ developer_key: string }>(admin, "POST", "/api/v1/admin/users", {
+    email: `bystander-${runId()}@example.test`,
+    workspace_ids: [workspace.id],
+  });
+  const bystanderClient = new ApiClient(api.url, { email: `bystander-${runId()}@example.test`, key: bystander.developer_key });
+  const page = scientist.page;
+  await page.goto(`${api.url}/console/versions/${versionId}`);
+  await page.getByLabel("Move to").selectOption("PRODUCTION");
+  await page.getByRole("button", { name: "Request transition" }).click();
+  await reviewer.page.goto(`${api.url}/console/versions/${versionId}`);
+  await reviewer.page.getByRole("button", { name: "Approve" }).click();
+  await page.getByText("Promotion in progress").waitFor();
+  const promotesOf = () => receiver.received("/pipeline").filter((request) => request.json?.event_type === "PROMOTE").length;
+  const promotesBefore = promotesOf();
+
+  await ok(admin, "PATCH", `/api/v1/registry/registered_models/${modelId}/model_versions/${versionId}`, {
+    promotion_status: "FAILED",
+    promotion_message: "canary error rate 7% over the 2% budget",
+  });
+  await page.getByText("Promotion failed: canary error rate 7% over the 2% budget").waitFor();
+  const retry = page.getByRole("button", { name: "Retry" });
+  await retry.waitFor();
+  await snap(page, "version-promotion-failed");
+
+  await page.getByRole("link", { name: /Notifications: [1-9]\d* unread/ }).click();
+  await page.getByText("Promotion of churn 4 failed").waitFor();
+  await page.getByText("canary error rate 7% over the 2% budget. Retry from the version page once the cause is fixed.").waitFor();
+  // The bell agrees with the list just read, without waiting for its next poll.
+  const { unread_count: unread } = await ok<{ unread_count: number }>(new ApiClient(api.url, scientist), "GET", "/api/v1/notifications");
+  await page.getByRole("link", { name: `Notifications: ${unread} unread` }).waitFor({ timeout: 2_000 });
+  await snap(page, "notifications-promotion-failed");
+  const bystanderInbox = await ok<{ unread_count: number; total_records: number }>(bystanderClient, "GET", "/api/v1/notifications");
+  expect(bystanderInbox).toMatchObject({ unread_count: 0, total_records: 0 });
+
+  await page.goto(`${api.url}/console/versions/${versionId}`);
+  await page.getByRole("button", { name: "Retry" }).click();
+  await page.getByText("Promotion in progress").waitFor();
+  await waitFor(() => promotesOf() > promotesBefore, { what: "the retried PROMOTE at the pipeline" });
+}, 90_000);

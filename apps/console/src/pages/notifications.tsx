@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { ListNotificationsAnswer, NotificationAnswer } from "@modelhooks/contracts";
 import { api } from "../api/client";
 import { Empty, ErrorNote, Loading, Pager, Time } from "../components/common";
@@ -25,6 +25,10 @@ export function NotificationsPage() {
     queryFn: () => api<ListNotificationsAnswer>("GET", `/api/v1/notifications?page_limit=${PAGE}&page_number=${page}`),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["notifications"] });
+  // The bell polls every few seconds; the list just read is newer, so the bell follows it at once.
+  useEffect(() => {
+    if (list.data) void queryClient.invalidateQueries({ queryKey: ["notifications", "count"] });
+  }, [list.dataUpdatedAt, list.data, queryClient]);
   const markRead = useMutation({ mutationFn: (id: number) => api("POST", `/api/v1/notifications/${id}/read`), onSuccess: refresh });
   const markAll = useMutation({ mutationFn: () => api("POST", "/api/v1/notifications/read-all"), onSuccess: refresh });
   return (
