@@ -4,16 +4,13 @@ import type { ListNotificationsAnswer, NotificationAnswer } from "@modelhooks/co
 import { api } from "../api/client";
 import { Empty, ErrorNote, Loading, Pager, Time } from "../components/common";
 import { Link } from "../router";
-import { useUser } from "../session";
 
 const PAGE = 20;
 
 function Target({ notification }: { notification: NotificationAnswer }) {
-  const user = useUser();
-  const ws = user.workspaces[0]?.workspace_id;
-  if (notification.link.model_version_id) return <Link to={`/versions/${notification.link.model_version_id}`}>Open the version</Link>;
-  if (notification.link.webhook_id && ws !== undefined)
-    return <Link to={`/w/${ws}/webhooks/${notification.link.webhook_id}`}>Open the webhook</Link>;
+  const { model_version_id: versionId, webhook_id: webhookId, workspace_id: workspaceId } = notification.link;
+  if (versionId) return <Link to={`/versions/${versionId}`}>Open the version</Link>;
+  if (webhookId && workspaceId !== undefined) return <Link to={`/w/${workspaceId}/webhooks/${webhookId}`}>Open the webhook</Link>;
   return null;
 }
 
