@@ -34,11 +34,13 @@ import {
   PIPELINE_SCENARIOS,
   runBacklogScenario,
   runIngestScenario,
+  runNeighbourScenario,
   runPipelineScenario,
   runWideFanOutScenario,
   type BacklogResult,
   type BenchContext,
   type IngestResult,
+  type NeighbourResult,
   type PipelineResult,
   type WideFanOutResult,
 } from "./scenarios.js";
@@ -146,6 +148,9 @@ async function main(options: BenchOptions): Promise<void> {
   if (options.scenarios.includes("wide")) wide = await runWideFanOutScenario(ctx);
   let backlog: BacklogResult | undefined;
   if (options.scenarios.includes("backlog") && options.backlog > 0) backlog = await runBacklogScenario(ctx);
+  // Last: it leaves thousands of hanging calls behind (their jobs are removed at its end).
+  let neighbour: NeighbourResult | undefined;
+  if (options.scenarios.includes("neighbour")) neighbour = await runNeighbourScenario(ctx);
 
   const lifetimePeakRssMb: Record<string, number> = {};
   for (const service of services) lifetimePeakRssMb[service.label] = await lifetimePeakMb(service.pid);
@@ -168,9 +173,9 @@ async function main(options: BenchOptions): Promise<void> {
     });
   }
 
-  const checks = checkTargets(options, { ingest, pipelines, wide, backlog, idleMemory, census });
+  const checks = checkTargets(options, { ingest, pipelines, wide, backlog, neighbour, idleMemory, census });
   const durationSeconds = (Date.now() - started) / 1000;
-  process.stdout.write(`\n${formatReport(options, { ingest, pipelines, wide, backlog, idleMemory, census }, checks)}\n`);
+  process.stdout.write(`\n${formatReport(options, { ingest, pipelines, wide, backlog, neighbour, idleMemory, census }, checks)}\n`);
   for (const profile of profiles) process.stdout.write(`\n${formatSummary(profile.summary, profile.role)}\n`);
   process.stdout.write(
     `\nprocess lifetime peak RSS (VmHWM): ${Object.entries(lifetimePeakRssMb)
@@ -205,6 +210,7 @@ async function main(options: BenchOptions): Promise<void> {
     scenarios: pipelines,
     wide,
     backlog,
+    neighbour,
     lifetimePeakRssMb,
     census,
     targets: checks,

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { LOCAL_POSTGRES_URL, LOCAL_REDIS_URL } from "../scripts/lib/local-services.js";
 
-export const SCENARIO_NAMES = ["ingest", "fanout1", "fanout10", "slow", "wide", "backlog"] as const;
+export const SCENARIO_NAMES = ["ingest", "fanout1", "fanout10", "slow", "wide", "backlog", "neighbour"] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -26,6 +26,8 @@ export interface BenchOptions {
   drainSeconds: number;
   /** Upper bound of one direct-POST loop (it also stops after as many requests as the scenario delivered). */
   directSeconds: number;
+  neighbourSeconds: number;
+  neighbourRate: number;
   scenarios: ScenarioName[];
   /** Runs the API and the workers with --cpu-prof and summarises the profiles. */
   profile: boolean;
@@ -52,6 +54,8 @@ const HELP = `npm run bench -- [options]
   --backlog-fanout N    webhooks the backlog events fan out to (default 100)
   --drain-seconds S     time the worker works through the backlog while watched (default 10)
   --direct-seconds S    upper bound of each direct-POST loop (default 5)
+  --neighbour-seconds S length of each phase of the noisy-neighbour scenario (default 30)
+  --neighbour-rate N    the quiet workspace's events per second in it (default 10)
   --scenarios LIST      comma-separated subset of ${SCENARIO_NAMES.join(",")} (default all)
   --profile             run API and workers with node --cpu-prof and summarise the profiles
   --no-census           skip the count of PostgreSQL round trips per step at the end
@@ -76,6 +80,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       "backlog-fanout": { type: "string", default: "100" },
       "drain-seconds": { type: "string", default: "10" },
       "direct-seconds": { type: "string", default: "5" },
+      "neighbour-seconds": { type: "string", default: "30" },
+      "neighbour-rate": { type: "string", default: "10" },
       scenarios: { type: "string", default: SCENARIO_NAMES.join(",") },
       profile: { type: "boolean", default: false },
       "no-census": { type: "boolean", default: false },
@@ -112,6 +118,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     backlogFanOut: count(values["backlog-fanout"], "--backlog-fanout", 1),
     drainSeconds: count(values["drain-seconds"], "--drain-seconds", 1),
     directSeconds: count(values["direct-seconds"], "--direct-seconds", 1),
+    neighbourSeconds: count(values["neighbour-seconds"], "--neighbour-seconds", 1),
+    neighbourRate: count(values["neighbour-rate"], "--neighbour-rate", 1),
     scenarios: scenarios as ScenarioName[],
     profile: values.profile,
     census: !values["no-census"],

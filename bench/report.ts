@@ -2,7 +2,7 @@
 import type { CensusResult } from "./census.js";
 import type { MemoryBreakdown } from "./memory.js";
 import type { BenchOptions } from "./options.js";
-import type { BacklogResult, IngestResult, PipelineResult, WideFanOutResult } from "./scenarios.js";
+import type { BacklogResult, IngestResult, NeighbourResult, PipelineResult, WideFanOutResult } from "./scenarios.js";
 import type { LatencySummary } from "./stats.js";
 
 export interface TargetCheck {
@@ -17,6 +17,7 @@ export interface BenchFigures {
   pipelines: PipelineResult[];
   wide?: WideFanOutResult;
   backlog?: BacklogResult;
+  neighbour?: NeighbourResult;
   idleMemory: Record<string, MemoryBreakdown>;
   census?: CensusResult;
 }
@@ -28,10 +29,22 @@ const INGEST_STRETCH_RATIO = 0.7;
 const INGEST_P99_LIMIT_MS = 50;
 const IDLE_RSS_LIMIT_MB = 150;
 const WIDE = { firstDeliveryMs: 1_000, allCallsMs: 10_000, rssGrowthMb: 50 };
+/** The quiet workspace's p99 with a noisy neighbour, as a multiple of its p99 alone. */
+const NEIGHBOUR_P99_RATIO = 3;
+/** What the security test measured before the slot cap, fair order and ingestion limit. */
+const NEIGHBOUR_BEFORE = "before: B's deliveries 339–355 s late with three hanging webhooks in A, B's p50 9.5 s under a 30 s flood";
 
 export function checkTargets(options: BenchOptions, figures: BenchFigures): TargetCheck[] {
-  const { ingest, pipelines, wide, backlog, idleMemory, census } = figures;
+  const { ingest, pipelines, wide, backlog, neighbour, idleMemory, census } = figures;
   const checks: TargetCheck[] = [];
+  if (neighbour) {
+    const ratio = neighbour.withNoise.latencyMs.p99 / neighbour.alone.latencyMs.p99;
+    checks.push({
+      target: `no workspace starves another: B's delivery p99 with A flooding ≤ ${NEIGHBOUR_P99_RATIO} × B alone`,
+      measured: `${num(neighbour.withNoise.latencyMs.p99)} ms vs ${num(neighbour.alone.latencyMs.p99)} ms alone = ${ratio.toFixed(2)} ×${neighbour.withNoise.complete ? "" : ", INCOMPLETE"} (${NEIGHBOUR_BEFORE})`,
+      met: neighbour.withNoise.complete && ratio <= NEIGHBOUR_P99_RATIO,
+    });
+  }
   if (ingest) {
     checks.push({
       target: `1. createEvent accepted/s ≥ ${INGEST_RATIO} × bare Express, same body and concurrency (stretch ${INGEST_STRETCH_RATIO} ×)`,
@@ -129,7 +142,7 @@ export function sumOf(values: Record<string, number>, prefix: string): number {
 }
 
 export function formatReport(options: BenchOptions, figures: BenchFigures, checks: TargetCheck[]): string {
-  const { ingest, pipelines, wide, backlog, idleMemory, census } = figures;
+  const { ingest, pipelines, wide, backlog, neighbour, idleMemory, census } = figures;
   const out: string[] = [`idle after start-up: ${memoryLine(idleMemory)}`, ""];
   if (ingest) {
     out.push(
@@ -205,6 +218,17 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
       `wide fan-out: one event to ${num(wide.webhooks)} webhooks, pages of ${num(wide.pageSize)}: ${num(wide.deliveries)} delivered${wide.complete ? "" : " (INCOMPLETE)"}`,
       `  first delivery ${num(wide.firstDeliveryMs)} ms; all calls created ${(wide.allCallsCreatedMs / 1000).toFixed(1)} s; all delivered ${(wide.allDeliveredMs / 1000).toFixed(1)} s (${num(wide.deliveries / (wide.allDeliveredMs / 1000))}/s)`,
       `  worker RSS ${num(wide.workerRssBeforeMb)} MB before, ${num(wide.workerPeakRssMb)} MB peak (+${num(wide.workerPeakRssMb - wide.workerRssBeforeMb)} MB); CPU cores ${cpu(wide.usage.cpuCores)} (worker/api/pg/redis/recv/bench/machine)`,
+    );
+  }
+  if (neighbour) {
+    const phase = (name: string, result: NeighbourResult["alone"]) =>
+      `  ${name}: ${num(result.deliveries)} of ${num(result.expectedDeliveries)} delivered, latency p50 ${num(result.latencyMs.p50)} / p99 ${num(result.latencyMs.p99)} / max ${num(result.latencyMs.max)} ms`;
+    out.push(
+      "",
+      `noisy neighbour: workspace B at ${neighbour.rate} events/s for ${neighbour.seconds} s, alone and while workspace A floods createEvent (ingestion limit off) towards ${neighbour.hangingWebhooks} webhooks that never answer`,
+      phase("B alone", neighbour.alone),
+      phase("B with A", neighbour.withNoise),
+      `  A: ${num(neighbour.noisyEventsAccepted)} events accepted (${num(neighbour.noisyEventsPerSec)}/s), each to ${neighbour.hangingWebhooks} hanging webhooks`,
     );
   }
   if (backlog) {

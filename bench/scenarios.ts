@@ -1,4 +1,5 @@
 // The scenarios: events sent through the real API, delivered by the real workers to the receiver.
+import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import type { JobQueues } from "@modelhooks/queues";
@@ -468,4 +469,87 @@ function maxPeak(values: Record<string, number>, prefix: string): number {
       .filter(([name]) => name.startsWith(prefix))
       .map(([, value]) => value),
   );
+}
+
+export interface NeighbourResult {
+  rate: number;
+  seconds: number;
+  /** The quiet workspace alone. */
+  alone: PhaseResult;
+  /** The same load while the noisy workspace floods createEvent towards three receivers that never answer. */
+  withNoise: PhaseResult;
+  noisyEventsAccepted: number;
+  noisyEventsPerSec: number;
+  hangingWebhooks: number;
+}
+
+/**
+ * No workspace starves another (docs/security.md): workspace B sends `--neighbour-rate` events per
+ * second to a healthy receiver, first alone, then while workspace A floods createEvent at full
+ * speed towards three webhooks whose receiver accepts connections and never answers. B's
+ * delivery latency in both phases. The bench runs with the per-workspace ingestion limit off, so
+ * what protects B here is the slot cap per workspace and the fair order of the queue alone.
+ */
+export async function runNeighbourScenario(ctx: BenchContext): Promise<NeighbourResult> {
+  const { options, api, receiver } = ctx;
+  const quiet = await api.createWorkspace(`bench-quiet-${ctx.runId}`);
+  const noisy = await api.createWorkspace(`bench-noisy-${ctx.runId}`);
+  await addWebhooks(api, quiet.id, "bench-quiet", 1, receiver.url("/hook/quiet"));
+  // Accepts every connection and never answers: each delivery holds its slot until DELIVERY_TIMEOUT_MS.
+  const held = new Set<net.Socket>();
+  const blackHole = net.createServer((socket) => {
+    held.add(socket);
+    socket.on("close", () => held.delete(socket));
+  });
+  await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+  const hangingWebhooks = 3;
+  await addWebhooks(
+    api,
+    noisy.id,
+    "bench-hanging",
+    hangingWebhooks,
+    `http://127.0.0.1:${(blackHole.address() as net.AddressInfo).port}/hang`,
+  );
+  await receiver.configure(0);
+  const events = options.neighbourRate * options.neighbourSeconds;
+  const quietUuids = (phase: string) => Array.from({ length: events }, (_, index) => `${ctx.runId}-quiet-${phase}-${index}`);
+  try {
+    ctx.log(`neighbour: workspace B alone, ${events} events at ${options.neighbourRate}/s`);
+    const alone = await runPhase(ctx, 1, () => sendAtRate(api, quiet.id, quietUuids("alone"), options.neighbourRate));
+
+    ctx.log(`neighbour: the same while workspace A floods createEvent towards ${hangingWebhooks} hanging webhooks`);
+    let flooding = true;
+    let noisyAccepted = 0;
+    let next = 0;
+    const floodStarted = Date.now();
+    const flood = Promise.all(
+      Array.from({ length: options.apiConcurrency }, async () => {
+        while (flooding) {
+          const index = next++;
+          if ((await sendEvent(api, noisy.id, `${ctx.runId}-noisy-${index}`, index)) !== undefined) noisyAccepted += 1;
+        }
+      }),
+    );
+    const withNoise = await runPhase(ctx, 1, async () => {
+      const sent = await sendAtRate(api, quiet.id, quietUuids("noisy"), options.neighbourRate);
+      flooding = false;
+      await flood;
+      return sent;
+    });
+    const floodSeconds = (Date.now() - floodStarted) / 1000;
+    return {
+      rate: options.neighbourRate,
+      seconds: options.neighbourSeconds,
+      alone,
+      withNoise,
+      noisyEventsAccepted: noisyAccepted,
+      noisyEventsPerSec: noisyAccepted / floodSeconds,
+      hangingWebhooks,
+    };
+  } finally {
+    // Thousands of deliveries to the black hole are still queued: later phases must not inherit them.
+    await ctx.queues.queues.deliveries.obliterate({ force: true });
+    blackHole.close();
+    for (const socket of held) socket.destroy();
+  }
 }

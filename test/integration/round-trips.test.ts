@@ -100,7 +100,7 @@ describe("round trips per event and per delivery", () => {
       expect(api.redis).toEqual([
         ["GET", 2],
         [`EVALSHA ingest:${workspaceId}`, 1],
-        ["EVALSHA events:wait", 1],
+        ["EVALSHA events:marker", 1],
       ]);
     }
   });

@@ -1,6 +1,6 @@
 import { GroupCommit, isDataError, Prisma, type Db } from "@modelhooks/db";
 import type { Logger, Metrics } from "@modelhooks/observability";
-import { jobIds, type JobQueues } from "@modelhooks/queues";
+import { FairShare, jobIds, type JobQueues } from "@modelhooks/queues";
 import type { EventPayload, ParsedEvent } from "@modelhooks/contracts";
 import { registeredModelIdOf } from "./model-of-event.js";
 import type { RecordedEvent } from "./outbox.js";
@@ -43,6 +43,8 @@ const BATCHING = { maxConcurrentBatches: 2, maxBatchSize: 200, retryAlone: isDat
  */
 export class EventIntake {
   private readonly batches: GroupCommit<ParsedEvent, RecordedEvent>;
+  /** What this API queued lately, per workspace: the fan-out jobs' fair order, so one workspace's flood does not hold up another's events. */
+  private readonly fairShare = new FairShare();
 
   constructor(private readonly deps: EventIntakeDeps) {
     this.batches = new GroupCommit((events) => this.recordAll(events), BATCHING);
@@ -78,7 +80,11 @@ export class EventIntake {
     try {
       await this.deps.queues.addBulk(
         "events",
-        recorded.map(({ id, event }) => ({ name: event.event_type, data: { eventId: id }, opts: { jobId: jobIds.event(id) } })),
+        recorded.map(({ id, event }) => ({
+          name: event.event_type,
+          data: { eventId: id },
+          opts: { jobId: jobIds.event(id), priority: this.fairShare.priorityOf(event.workspace_id, 1) },
+        })),
       );
       await this.deps.db.$executeRaw(MARK_ALL_ENQUEUED(recorded.map(({ id }) => id)));
     } catch (error) {

@@ -1,8 +1,7 @@
 import { UnrecoverableError } from "bullmq";
 import { Prisma, type Db } from "@modelhooks/db";
-import type { JobQueues } from "@modelhooks/queues";
+import type { FairShare, JobQueues } from "@modelhooks/queues";
 import { deliveryJob } from "./delivery-job.js";
-import type { FairShare } from "./fair-share.js";
 import { MATCHING_WEBHOOKS } from "./matching.js";
 
 export interface FanOutResult {
@@ -91,7 +90,7 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number, op
     const pending = rows.filter(
       (row): row is FanOutRow & { callId: number; webhookId: number } => row.callId !== null && row.webhookId !== null,
     );
-    const priority = pending.length > 0 ? await options.fairShare?.priorityOf(first.workspaceId, pending.length) : undefined;
+    const priority = pending.length > 0 ? options.fairShare?.priorityOf(first.workspaceId, pending.length) : undefined;
     await queues.addBulk(
       "deliveries",
       pending.map((call) =>
