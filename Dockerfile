@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image, two commands (docs/deploy.md):
-#   API (default):  node apps/api/dist/main.js               (npm run start:api)
+#   API (default):  node --max-semi-space-size=1 apps/api/dist/main.js (npm run start:api)
 #   worker:         node --max-old-space-size=160 apps/worker/dist/main.js (npm run start:worker)
 #   migrations:     node dist/scripts/migrate.js             (npm run migrate)
 # It runs the same npm steps as CI: `npm ci` (whose prepare script is `npm run build`), then
@@ -27,4 +27,4 @@ COPY --from=build /app/prisma ./prisma
 USER node
 EXPOSE 3000 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/scripts/healthcheck.js"]
-CMD ["node", "apps/api/dist/main.js"]
+CMD ["node", "--max-semi-space-size=1", "apps/api/dist/main.js"]

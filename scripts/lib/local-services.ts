@@ -34,6 +34,14 @@ const WORKER_ENTRY = "apps/worker/src/main.ts";
  * throughput. package.json's start:worker passes the same flag.
  */
 const WORKER_NODE_FLAGS = ["--max-old-space-size=160"];
+/**
+ * The API's young generation capped at 1 MB per semi-space: an idle API otherwise holds ~30 MB of
+ * new space it seldom needs (docs/performance.md, "Memory"). package.json's start:api, the
+ * Dockerfile and docker-compose.yml pass the same flag.
+ */
+const API_NODE_FLAGS = ["--max-semi-space-size=1"];
+const API_ENTRY = "apps/api/src/main.ts";
+const NODE_FLAGS_OF_ENTRY: Record<string, string[]> = { [WORKER_ENTRY]: WORKER_NODE_FLAGS, [API_ENTRY]: API_NODE_FLAGS };
 
 /**
  * The built JavaScript of the service's own entry points (`npm run build`): run as production runs
@@ -41,7 +49,7 @@ const WORKER_NODE_FLAGS = ["--max-old-space-size=160"];
  * receiver) is a development tool and runs from source.
  */
 const BUILT_ENTRIES: Record<string, string> = {
-  "apps/api/src/main.ts": "apps/api/dist/main.js",
+  [API_ENTRY]: "apps/api/dist/main.js",
   [WORKER_ENTRY]: "apps/worker/dist/main.js",
   "scripts/start.ts": "dist/scripts/start.js",
   "scripts/migrate.ts": "dist/scripts/migrate.js",
@@ -58,7 +66,7 @@ export const FROM_SOURCE_FLAGS = ["--conditions=source", "--import", "tsx"];
  * itself (--cpu-prof is not allowed in NODE_OPTIONS), `programArgs` to the program.
  */
 export function entryPointCommand(entry: string, nodeArgs: string[] = [], programArgs: string[] = []): { command: string; args: string[] } {
-  const roleFlags = entry === WORKER_ENTRY ? WORKER_NODE_FLAGS : [];
+  const roleFlags = NODE_FLAGS_OF_ENTRY[entry] ?? [];
   const built = BUILT_ENTRIES[entry];
   if (built) {
     const file = path.join(ROOT, built);
@@ -214,7 +222,7 @@ export type RunningWorker = ServiceProcess & { metricsUrl: string };
 export async function startApi(env: Record<string, string>, options: StartOptions & ReadyOptions = {}): Promise<RunningApi> {
   return onAFreePort(env.PORT, async (port) => {
     const url = `http://127.0.0.1:${port}`;
-    const api = startProcess("apps/api/src/main.ts", { ...env, PORT: String(port) }, { label: "api", ...options });
+    const api = startProcess(API_ENTRY, { ...env, PORT: String(port) }, { label: "api", ...options });
     await readyOrStopped(api, `${url}/readyz`, options);
     return Object.assign(api, { url });
   });

@@ -108,6 +108,8 @@ export interface Figures {
   eventsRecorded: number;
   callsExpected: number;
   callsCreated: number;
+  /** Calls of events the platform emitted itself: each call ending FAILURE announces itself (UPDATE / WEBHOOK_CALL) to all-events webhooks. */
+  callsOfPlatformEvents: number;
   success: number;
   failure: number;
   stuck: number;
@@ -170,6 +172,7 @@ export interface FigureInput {
 export function computeFigures(input: FigureInput): Figures {
   const { sent, webhooks, snapshot, timeline, loadStartedAt, maxAttempts } = input;
   const accepted = sent.filter((event) => event.acceptedAt !== undefined);
+  const sentUuids = new Set(sent.map((event) => event.uuid));
   const notAccepted = sent.filter((event) => event.acceptedAt === undefined);
   const calls = new Map(snapshot.calls.map((call) => [`${call.webhookId} ${call.eventUuid}`, call]));
   const attemptsOf = new Map(snapshot.attempts.map((row) => [row.webhookId, row]));
@@ -277,6 +280,7 @@ export function computeFigures(input: FigureInput): Figures {
     eventsRecorded: accepted.filter((event) => snapshot.events.has(event.uuid)).length,
     callsExpected,
     callsCreated: snapshot.calls.length,
+    callsOfPlatformEvents: snapshot.calls.filter((call) => !sentUuids.has(call.eventUuid)).length,
     success: snapshot.calls.filter((call) => call.status === "SUCCESS").length,
     failure: snapshot.calls.filter((call) => call.status === "FAILURE").length,
     stuck: stuckCalls.length + stuckEvents,

@@ -25,7 +25,11 @@ export function formatFigures(figures: Figures): string {
   );
   row("events recorded in PostgreSQL", figures.eventsRecorded, "of those accepted");
   row("calls expected", figures.callsExpected, "accepted events × webhooks that existed when each was sent");
-  row("calls created", figures.callsCreated);
+  row(
+    "calls created",
+    figures.callsCreated,
+    `of the events sent: ${figures.callsCreated - figures.callsOfPlatformEvents}; of the platform's own (a call ending FAILURE announces itself as UPDATE / WEBHOOK_CALL to all-events webhooks): ${figures.callsOfPlatformEvents}`,
+  );
   row("SUCCESS", figures.success, `hanging receiver after it recovered: ${sum("hanging", "success")}`);
   row(
     "FAILURE",

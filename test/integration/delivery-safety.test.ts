@@ -208,18 +208,20 @@ describe("auto-disable of a webhook whose calls keep failing", () => {
   });
 });
 
-describe("slow-endpoint isolation", () => {
+/** Longer than any test below takes, so a hanging request never frees its slot during one. */
+const HANG_TIMEOUT_MS = 8000;
+
+/** A worker with 6 delivery slots, at most 2 per webhook and `perWorkspace` per workspace, for the describe it is called in. */
+function withSlotCaps(perWorkspace: number): () => Harness {
   let h: Harness;
-  const TIMEOUT_MS = 8000;
   beforeAll(async () => {
     h = await createHarness({
       worker: true,
       env: {
         DELIVERY_CONCURRENCY: "6",
         DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: "2",
-        // One workspace here: the per-webhook cap alone is under test.
-        DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: "6",
-        DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+        DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: String(perWorkspace),
+        DELIVERY_TIMEOUT_MS: String(HANG_TIMEOUT_MS),
         DELIVERY_MAX_ATTEMPTS: "2",
       },
     });
@@ -227,8 +229,15 @@ describe("slow-endpoint isolation", () => {
   afterAll(async () => {
     await h.close();
   });
+  return () => h;
+}
+
+describe("slow-endpoint isolation", () => {
+  // One workspace here: the per-webhook cap alone is under test.
+  const harness = withSlotCaps(6);
 
   it("a receiver that hangs holds at most its share of slots; the healthy ones are all served before it even times out", async () => {
+    const h = harness();
     const workspace = await h.createWorkspace();
     receiver.on("/hang", () => ({ hang: true }));
     // Created first, so its call heads every fan-out batch: without the cap it would take every slot.
@@ -246,32 +255,17 @@ describe("slow-endpoint isolation", () => {
     });
     const healthyDone = Date.now() - started;
     // The first hanging request cannot have timed out yet, so no slot it held was ever freed.
-    expect(healthyDone).toBeLessThan(TIMEOUT_MS);
+    expect(healthyDone).toBeLessThan(HANG_TIMEOUT_MS);
     expect(receiver.maxConcurrent("/hang")).toBeLessThanOrEqual(2);
     expect(receiver.received("/hang").length).toBeLessThanOrEqual(2);
   });
 });
 
 describe("workspace isolation", () => {
-  let h: Harness;
-  const TIMEOUT_MS = 8000;
-  beforeAll(async () => {
-    h = await createHarness({
-      worker: true,
-      env: {
-        DELIVERY_CONCURRENCY: "6",
-        DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: "2",
-        DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: "3",
-        DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
-        DELIVERY_MAX_ATTEMPTS: "2",
-      },
-    });
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const harness = withSlotCaps(3);
 
   it("one workspace's hanging receivers hold at most its share of slots, whatever their number; another workspace is served meanwhile", async () => {
+    const h = harness();
     const noisy = await h.createWorkspace();
     const quiet = await h.createWorkspace();
     receiver.on("/hang-noisy", () => ({ hang: true }));
@@ -286,7 +280,7 @@ describe("workspace isolation", () => {
     await sendEvents(h, quiet.id, "quiet", 10);
     await waitFor(() => receiver.received("/quiet").length === 10, { timeoutMs: 30_000, what: "the quiet workspace's deliveries" });
     // Served while every noisy request was still hanging: no slot the noisy workspace held was ever freed.
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+    expect(Date.now() - started).toBeLessThan(HANG_TIMEOUT_MS);
     expect(receiver.maxConcurrent("/hang-noisy")).toBe(3);
     expect(receiver.received("/hang-noisy").length).toBe(3);
     // A delivery that stepped aside spent no attempt: every noisy call not yet sent still has 0.

@@ -74,7 +74,8 @@ it("records failures, retry times and auto-disable at the real instants", async 
   const retrying = await waitFor(
     async () => {
       const call = await h.api.db.webhookCall.findFirst({ where: { webhookId } });
-      return call?.attempts === 1 && call.status === "IN_PROGRESS" && call;
+      // attempts is 1 while the first attempt is under way too: its failure is recorded once its retry is due.
+      return call?.attempts === 1 && call.status === "IN_PROGRESS" && call.nextAttemptAt !== null && call;
     },
     { what: "the first failed attempt" },
   );

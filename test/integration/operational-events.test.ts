@@ -106,6 +106,8 @@ describe("operational events and admin notifications", () => {
       (notification) => notification.kind === "WEBHOOK_DISABLED" && notification.link.webhook_id === hook.id,
     );
     expect(told?.title).toBe('Webhook "doomed" was disabled');
+    // The console opens the webhook under its own workspace, whichever the admin's first one is.
+    expect(told?.link.workspace_id).toBe(workspace.id);
     expect(told?.body).toMatch(/disabled automatically: 5 failed attempts in a row/);
     expect(await steps.notifications(member)).toEqual([]);
   });

@@ -218,6 +218,34 @@ describe("promotion to Production", () => {
   });
 });
 
+describe("the lists the console pages through", () => {
+  it("models by name and versions newest first, one page at a time, with the total", async () => {
+    const { workspace, author } = await team();
+    const models = [];
+    for (const name of ["cedar", "alder", "birch"]) models.push(await steps.createModel(workspace.name, name, author));
+    for (const version of ["v1", "v2", "v3"]) await steps.createVersion(models[0].id, version, author);
+    const get = async (path: string) =>
+      (
+        await h.request
+          .get(`${REGISTRY}${path}`)
+          .set("grpc-metadata-email", author.email)
+          .set("grpc-metadata-developer_key", author.key)
+          .expect(200)
+      ).body;
+
+    const secondModel = await get(`/workspaces/${workspace.name}/registered_models?page_limit=1&page_number=2`);
+    expect({ names: secondModel.registered_models.map((m: { name: string }) => m.name), total: secondModel.total_records }).toEqual({
+      names: ["birch"],
+      total: 3,
+    });
+    const versions = await get(`/registered_models/${models[0].id}/model_versions?page_limit=2&page_number=2`);
+    expect({ names: versions.model_versions.map((v: { version: string }) => v.version), total: versions.total_records }).toEqual({
+      names: ["v1"],
+      total: 3,
+    });
+  });
+});
+
 describe("isolation", () => {
   it("a user of another workspace cannot see, transition, approve or call back (404), and nothing changes", async () => {
     const { workspace, author, approver } = await team();

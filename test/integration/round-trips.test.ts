@@ -79,7 +79,7 @@ async function workspaceWith(fanOut: number, path: string): Promise<number> {
 }
 
 describe("round trips per event and per delivery", () => {
-  it("createEvent: 2 PostgreSQL round trips (the INSERT, enqueued_at) and 3 Redis commands (the throttle's 2 GETs, the job's script), at any fan-out", async () => {
+  it("createEvent: 2 PostgreSQL round trips (the INSERT, enqueued_at) and 4 Redis commands (the sign-in throttle's 2 GETs, the ingestion limit's script, the job's script), at any fan-out", async () => {
     for (const fanOut of [1, 10]) {
       const workspaceId = await workspaceWith(fanOut, `/api-${fanOut}`);
       // The first request warms the sign-in cache and the scripts Redis loads once.
@@ -88,6 +88,7 @@ describe("round trips per event and per delivery", () => {
       expect(api.pg).toBe(2);
       expect(api.redis).toEqual([
         ["GET", 2],
+        [`EVALSHA ingest:${workspaceId}`, 1],
         ["EVALSHA events:wait", 1],
       ]);
     }

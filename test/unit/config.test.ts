@@ -93,6 +93,9 @@ describe("loadConfig", () => {
     ["RETENTION_DAYS", "a month"],
     ["RETENTION_BATCH_SIZE", "0"],
     ["RETENTION_BATCH_SIZE", "1000000"],
+    ["EVENTS_PER_WORKSPACE_PER_SECOND", "-1"],
+    ["EVENTS_PER_WORKSPACE_PER_SECOND", "lots"],
+    ["EVENTS_PER_WORKSPACE_PER_SECOND", "2.5"],
   ])("throws a ConfigError naming %s for %p", (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message).toContain(variable);

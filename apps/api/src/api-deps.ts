@@ -1,7 +1,7 @@
 import type { Config } from "@modelhooks/config";
 import { createDb, watchDatabase, type DatabaseWatch, type Db } from "@modelhooks/db";
 import { createMetrics, OutageLog, type Logger, type Metrics } from "@modelhooks/observability";
-import { EventIntake } from "@modelhooks/events";
+import { EventIntake, IngestionLimit } from "@modelhooks/events";
 import { PrincipalCache, principalChannel, SignInThrottle } from "@modelhooks/identity";
 import { createRedis, JobQueues, watchRedis, type RedisConnection } from "@modelhooks/queues";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
@@ -23,6 +23,8 @@ export interface ApiDeps {
   transport: WebhookTransport;
   secretBox: SecretBox;
   signInThrottle: SignInThrottle;
+  /** Absent when EVENTS_PER_WORKSPACE_PER_SECOND is 0. */
+  ingestionLimit?: IngestionLimit;
   /** Recent sign-ins, dropped on every replica when a user changes (docs/security.md, "Revocation"). */
   principalCache: PrincipalCache;
   logger: Logger;
@@ -59,6 +61,14 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
       maxFailuresPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
       maxFailuresPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
     }),
+    ...(config.EVENTS_PER_WORKSPACE_PER_SECOND > 0
+      ? {
+          ingestionLimit: new IngestionLimit(redis, {
+            keyPrefix: config.QUEUE_PREFIX,
+            eventsPerSecond: config.EVENTS_PER_WORKSPACE_PER_SECOND,
+          }),
+        }
+      : {}),
     principalCache: PrincipalCache.start(redis, { ttlMs: config.AUTH_CACHE_TTL_MS, channel: principalChannel(config.QUEUE_PREFIX) }),
     logger,
     metrics,

@@ -95,6 +95,8 @@ export const envSchema = z
     SIGN_IN_MAX_FAILURES_PER_ADDRESS: integer(20, 1),
     SIGN_IN_MAX_FAILURES_PER_EMAIL: integer(100, 1),
     SIGN_IN_THROTTLE_WINDOW_MS: wholeSeconds(60_000),
+    // createEvent per workspace and second, over every API replica together; 0: no limit (docs/security.md).
+    EVENTS_PER_WORKSPACE_PER_SECOND: integer(1_000),
     // A successful sign-in is reused for this long without PostgreSQL; key changes and removals are announced to every replica at once (docs/security.md).
     AUTH_CACHE_TTL_MS: integer(5_000),
     // A console session unused for this long ends; using it restarts the clock.

@@ -170,7 +170,13 @@ export const notificationAnswer = z.object({
   kind: z.string(),
   title: z.string(),
   body: z.string(),
-  link: z.object({ model_version_id: z.number().optional(), build_id: z.number().optional(), webhook_id: z.number().optional() }),
+  link: z.object({
+    model_version_id: z.number().optional(),
+    build_id: z.number().optional(),
+    webhook_id: z.number().optional(),
+    /** With webhook_id: the webhook's workspace (its console page lives under it). */
+    workspace_id: z.number().optional(),
+  }),
   created_at: iso,
   read_at: iso.nullable(),
 });

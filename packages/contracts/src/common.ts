@@ -31,3 +31,9 @@ export const pageQuery = z.strictObject({
   page_limit: queryPageCount.pipe(z.number().min(1).max(200)).default(50),
   page_number: queryPageCount.pipe(z.number().min(1)).default(1),
 });
+
+/** A page as the wire spells it (page_limit, page_number), as the code's lists take it. */
+export const pageOfQuery = (query: { page_limit: number; page_number: number }) => ({
+  pageLimit: query.page_limit,
+  pageNumber: query.page_number,
+});

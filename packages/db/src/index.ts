@@ -1,7 +1,7 @@
 export { createDb, pingDatabase, type Db } from "./client.js";
 export { watchDatabase, type DatabaseWatch } from "./watch-database.js";
 export { sqlStateOf, isDataError, isForeignKeyViolation, isUniqueViolation, databaseErrorSummary } from "./database-errors.js";
-export { oneOf, recordedWithin, newestFirstPage } from "./list-queries.js";
+export { oneOf, recordedWithin, newestFirstPage, pageWindow, type Page } from "./list-queries.js";
 export { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 export { migrate, ensureDatabase, MIGRATIONS_DIR, type MigrationResult } from "./migrate.js";
 export * from "./generated/client.js";

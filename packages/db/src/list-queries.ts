@@ -10,9 +10,17 @@ export const oneOf = <T>(values: readonly T[]): { in: T[] } | undefined => (valu
 export const recordedWithin = (since?: Date, until?: Date): { gte?: Date; lt?: Date } | undefined =>
   since || until ? { gte: since, lt: until } : undefined;
 
+/** Which page of a list, counted from 1, of how many rows. */
+export interface Page {
+  pageLimit: number;
+  pageNumber: number;
+}
+
+/** Prisma's take/skip for one page. */
+export const pageWindow = (page: Page) => ({ take: page.pageLimit, skip: (page.pageNumber - 1) * page.pageLimit });
+
 /** One page, newest first; the id breaks ties between rows recorded in the same millisecond. */
-export const newestFirstPage = (pageNumber: number, pageLimit: number) => ({
+export const newestFirstPage = (page: Page) => ({
   orderBy: [{ createdAt: "desc" as const }, { id: "desc" as const }],
-  skip: (pageNumber - 1) * pageLimit,
-  take: pageLimit,
+  ...pageWindow(page),
 });

@@ -1,5 +1,5 @@
 import { alreadyExists, notFound } from "@modelhooks/contracts";
-import { isUniqueViolation, Prisma, type Db } from "@modelhooks/db";
+import { isUniqueViolation, pageWindow, Prisma, type Db, type Page } from "@modelhooks/db";
 import { developerKeyMatches, generateDeveloperKey, hashDeveloperKey } from "./developer-keys.js";
 import type { Principal } from "./principal.js";
 
@@ -89,12 +89,11 @@ export async function ensureBootstrapAdmin(db: Db, email: string, developerKey: 
 }
 
 /** Users by email with their workspaces, a page at a time, for the admin page. Keys never leave. */
-export async function listUsers(db: Db, page: { pageLimit: number; pageNumber: number }) {
+export async function listUsers(db: Db, page: Page) {
   const [users, total] = await Promise.all([
     db.user.findMany({
       orderBy: { email: "asc" },
-      take: page.pageLimit,
-      skip: (page.pageNumber - 1) * page.pageLimit,
+      ...pageWindow(page),
       include: { memberships: { orderBy: [{ createdAt: "asc" }, { workspaceId: "asc" }] } },
     }),
     db.user.count(),

@@ -1,11 +1,13 @@
 import { notFound } from "@modelhooks/contracts";
-import { newestFirstPage, type Db, type Notification, type Prisma } from "@modelhooks/db";
+import { newestFirstPage, type Db, type Notification, type Page, type Prisma } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 
-export interface InboxQuery {
+/** A webhook's notification links to it in its workspace's console pages, so the workspace comes along. */
+const WITH_WEBHOOK_WORKSPACE = { webhook: { select: { workspaceId: true } } } as const;
+type ListedNotification = Notification & { webhook: { workspaceId: number } | null };
+
+export interface InboxQuery extends Page {
   unreadOnly: boolean;
-  pageLimit: number;
-  pageNumber: number;
 }
 
 /** A user's own notifications, newest first, one page, with the unread count; nobody sees another's. */
@@ -13,18 +15,18 @@ export async function listNotifications(db: Db, principal: Principal, query: Inb
   const mine: Prisma.NotificationWhereInput = { userId: principal.userId };
   const where: Prisma.NotificationWhereInput = query.unreadOnly ? { ...mine, readAt: null } : mine;
   const [notifications, total, unread] = await Promise.all([
-    db.notification.findMany({ where, ...newestFirstPage(query.pageNumber, query.pageLimit) }),
+    db.notification.findMany({ where, include: WITH_WEBHOOK_WORKSPACE, ...newestFirstPage(query) }),
     db.notification.count({ where }),
     db.notification.count({ where: { ...mine, readAt: null } }),
   ]);
   return { notifications, total, unread };
 }
 
-export async function markNotificationRead(db: Db, principal: Principal, id: number): Promise<Notification> {
-  const found = await db.notification.findFirst({ where: { id, userId: principal.userId } });
+export async function markNotificationRead(db: Db, principal: Principal, id: number): Promise<ListedNotification> {
+  const found = await db.notification.findFirst({ where: { id, userId: principal.userId }, include: WITH_WEBHOOK_WORKSPACE });
   if (!found) throw notFound(`notification ${id}`);
   if (found.readAt) return found;
-  return db.notification.update({ where: { id }, data: { readAt: new Date() } });
+  return db.notification.update({ where: { id }, data: { readAt: new Date() }, include: WITH_WEBHOOK_WORKSPACE });
 }
 
 export async function markAllNotificationsRead(db: Db, principal: Principal): Promise<number> {
@@ -33,7 +35,7 @@ export async function markAllNotificationsRead(db: Db, principal: Principal): Pr
 }
 
 /** A notification as the API answers it. */
-export function notificationView(notification: Notification) {
+export function notificationView(notification: ListedNotification) {
   return {
     id: notification.id,
     kind: notification.kind,
@@ -43,6 +45,7 @@ export function notificationView(notification: Notification) {
       ...(notification.modelVersionId !== null ? { model_version_id: notification.modelVersionId } : {}),
       ...(notification.buildId !== null ? { build_id: notification.buildId } : {}),
       ...(notification.webhookId !== null ? { webhook_id: notification.webhookId } : {}),
+      ...(notification.webhook ? { workspace_id: notification.webhook.workspaceId } : {}),
     },
     created_at: notification.createdAt.toISOString(),
     read_at: notification.readAt?.toISOString() ?? null,

@@ -10,6 +10,15 @@ export interface NewNotification {
 }
 
 /**
+ * A message from elsewhere (a pipeline's promotion_message, a builder's reason) as a sentence a
+ * notification can go on after: "canary failed" becomes "canary failed."; one ending in . ! or ? is kept.
+ */
+export function asSentence(message: string): string {
+  const trimmed = message.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/**
  * Tells these users, inside the caller's transaction: a notification exists exactly when the
  * change it reports was committed (no change without its notification, nor the reverse).
  */

@@ -28,7 +28,7 @@ export {
 } from "./builds.js";
 export { retryPromotion, expirePromotion, failPromotionWhenEveryCallFailed } from "./promotions.js";
 export { expireScan, failScanWhenEveryCallFailed } from "./scans.js";
-export { listRegisteredModels, listModelVersions, type Page } from "./listings.js";
+export { listRegisteredModels, listModelVersions } from "./listings.js";
 export { describeDuration } from "./durations.js";
 export {
   SimulatedBuilder,

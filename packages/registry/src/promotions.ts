@@ -2,7 +2,7 @@ import { failedPrecondition } from "@modelhooks/contracts";
 import type { ModelVersion, Prisma, RegisteredModel, StageTransition, Workspace } from "@modelhooks/db";
 import type { PendingEvents } from "@modelhooks/events";
 import { isFlagEnabled, type Principal } from "@modelhooks/identity";
-import { notifyUsers } from "@modelhooks/notifications";
+import { asSentence, notifyUsers } from "@modelhooks/notifications";
 import { countSubscribers, describeFailure, type CallFailureReaction } from "@modelhooks/webhooks";
 import { describeDuration } from "./durations.js";
 import { registryEvent, versionEntity } from "./registry-events.js";
@@ -42,7 +42,7 @@ async function notifyOutcome(tx: Tx, version: VersionInContext, after: ModelVers
     await notifyUsers(tx, audience, {
       kind: "PROMOTION_FAILED",
       title: `Promotion of ${versionLabel(version)} failed`,
-      body: `${after.promotionMessage ?? "The promotion failed."} Retry from the version page once the cause is fixed.`,
+      body: `${asSentence(after.promotionMessage ?? "The promotion failed")} Retry from the version page once the cause is fixed.`,
       link,
     });
   }

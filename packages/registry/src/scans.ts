@@ -2,7 +2,7 @@ import { failedPrecondition, notFound } from "@modelhooks/contracts";
 import type { Build, Prisma } from "@modelhooks/db";
 import type { PendingEvents } from "@modelhooks/events";
 import { canSeeWorkspace, isFlagEnabled, type Principal } from "@modelhooks/identity";
-import { notifyUsers } from "@modelhooks/notifications";
+import { asSentence, notifyUsers } from "@modelhooks/notifications";
 import { countSubscribers, describeFailure, type CallFailureReaction } from "@modelhooks/webhooks";
 import { describeDuration } from "./durations.js";
 import { registryEvent } from "./registry-events.js";
@@ -42,7 +42,7 @@ async function notifyScanOutcome(tx: Tx, build: BuildWithContext, after: Build):
     await notifyUsers(tx, [after.scanRequestedById], {
       kind: "SCAN_ERROR",
       title: `Scan of ${label} did not finish`,
-      body: `${after.scanMessage ?? "The scan ended in error."} Request the scan again once the cause is fixed.`,
+      body: `${asSentence(after.scanMessage ?? "The scan ended in error")} Request the scan again once the cause is fixed.`,
       link,
     });
   } else if (after.scanStatus === "SCANNED") {

@@ -1,4 +1,4 @@
-import { notFound, type FindWebhookCallInput } from "@modelhooks/contracts";
+import { notFound, pageOfQuery, type FindWebhookCallInput } from "@modelhooks/contracts";
 import { newestFirstPage, oneOf, recordedWithin, type Db, type Prisma } from "@modelhooks/db";
 import { canSeeWorkspace, visibleWorkspaces, type Principal } from "@modelhooks/identity";
 import type { Logger } from "@modelhooks/observability";
@@ -27,7 +27,7 @@ export async function findWebhookCalls(
   const [calls, total] = await Promise.all([
     db.webhookCall.findMany({
       where,
-      ...newestFirstPage(filter.page_number, filter.page_limit),
+      ...newestFirstPage(pageOfQuery(filter)),
       include: {
         event: { select: { uuid: true, eventType: true } },
         // Without include_attempts only the latest attempt is needed, for `response`.

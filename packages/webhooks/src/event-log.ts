@@ -1,4 +1,4 @@
-import type { FindEventsInput } from "@modelhooks/contracts";
+import { pageOfQuery, type FindEventsInput } from "@modelhooks/contracts";
 import { newestFirstPage, oneOf, Prisma, recordedWithin, type Db, type Event } from "@modelhooks/db";
 import { visibleAmong, type Principal } from "@modelhooks/identity";
 import type { EventPayload } from "@modelhooks/contracts";
@@ -29,7 +29,7 @@ export async function findEvents(db: Db, principal: Principal, filter: FindEvent
     createdAt: recordedWithin(filter.since, filter.until),
   };
   const [events, total] = await Promise.all([
-    db.event.findMany({ where, ...newestFirstPage(filter.page_number, filter.page_limit) }),
+    db.event.findMany({ where, ...newestFirstPage(pageOfQuery(filter)) }),
     db.event.count({ where }),
   ]);
   const counts = events.length

@@ -3,6 +3,7 @@ import {
   createWorkspaceBody,
   featureFlagBody,
   featureFlagParams,
+  pageOfQuery,
   pageQuery,
   workspaceIdParams,
   workspaceSettingsBody,
@@ -25,7 +26,7 @@ export const adminRoutes = [
     access: "admin",
     query: pageQuery,
     handler: async ({ deps, query }) => {
-      const { users, total } = await listUsers(deps.db, { pageLimit: query.page_limit, pageNumber: query.page_number });
+      const { users, total } = await listUsers(deps.db, pageOfQuery(query));
       return { users, total_records: total };
     },
   }),

@@ -1,4 +1,4 @@
-import { listNotificationsQuery, notificationIdParams } from "@modelhooks/contracts";
+import { listNotificationsQuery, notificationIdParams, pageOfQuery } from "@modelhooks/contracts";
 import { listNotifications, markAllNotificationsRead, markNotificationRead, notificationView } from "@modelhooks/notifications";
 import { defineRoute } from "../route-table.js";
 
@@ -13,8 +13,7 @@ export const notificationRoutes = [
     handler: async ({ deps, principal, query }) => {
       const { notifications, total, unread } = await listNotifications(deps.db, principal, {
         unreadOnly: query.unread_only,
-        pageLimit: query.page_limit,
-        pageNumber: query.page_number,
+        ...pageOfQuery(query),
       });
       return { notifications: notifications.map(notificationView), unread_count: unread, total_records: total };
     },

@@ -27,6 +27,7 @@ import {
   modelByNameParams,
   modelIdParams,
   modelVersionParams,
+  pageOfQuery,
   pageQuery,
   updateModelVersionBody,
   updateRegisteredModelBody,
@@ -65,8 +66,7 @@ export const registryRoutes = [
     params: workspaceNameParams,
     query: pageQuery,
     handler: async ({ deps, principal, params, query }) => {
-      const page = { pageLimit: query.page_limit, pageNumber: query.page_number };
-      const { models, total } = await listRegisteredModels(deps, principal, params.workspace_name, page);
+      const { models, total } = await listRegisteredModels(deps, principal, params.workspace_name, pageOfQuery(query));
       return { registered_models: models.map(registeredModelView), total_records: total };
     },
   }),
@@ -127,8 +127,7 @@ export const registryRoutes = [
     params: modelIdParams,
     query: pageQuery,
     handler: async ({ deps, principal, params, query }) => {
-      const page = { pageLimit: query.page_limit, pageNumber: query.page_number };
-      const { versions, total } = await listModelVersions(deps, principal, params.rm_id, page);
+      const { versions, total } = await listModelVersions(deps, principal, params.rm_id, pageOfQuery(query));
       return { model_versions: versions.map(modelVersionView), total_records: total };
     },
   }),

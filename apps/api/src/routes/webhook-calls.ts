@@ -28,7 +28,7 @@ export const webhookCallRoutes = [
     status: 202,
     body: eventInputSchema,
     handler: async ({ deps, body, req }) => {
-      await acceptEvent({ intake: deps.eventIntake, logger: req.log }, body);
+      await acceptEvent({ intake: deps.eventIntake, limit: deps.ingestionLimit, logger: req.log }, body);
       return {};
     },
   }),

@@ -1,19 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { ListNotificationsAnswer, NotificationAnswer } from "@modelhooks/contracts";
 import { api } from "../api/client";
 import { Empty, ErrorNote, Loading, Pager, Time } from "../components/common";
 import { Link } from "../router";
-import { useUser } from "../session";
 
 const PAGE = 20;
 
 function Target({ notification }: { notification: NotificationAnswer }) {
-  const user = useUser();
-  const ws = user.workspaces[0]?.workspace_id;
-  if (notification.link.model_version_id) return <Link to={`/versions/${notification.link.model_version_id}`}>Open the version</Link>;
-  if (notification.link.webhook_id && ws !== undefined)
-    return <Link to={`/w/${ws}/webhooks/${notification.link.webhook_id}`}>Open the webhook</Link>;
+  const { model_version_id: versionId, webhook_id: webhookId, workspace_id: workspaceId } = notification.link;
+  if (versionId) return <Link to={`/versions/${versionId}`}>Open the version</Link>;
+  if (webhookId && workspaceId !== undefined) return <Link to={`/w/${workspaceId}/webhooks/${webhookId}`}>Open the webhook</Link>;
   return null;
 }
 
@@ -25,6 +22,10 @@ export function NotificationsPage() {
     queryFn: () => api<ListNotificationsAnswer>("GET", `/api/v1/notifications?page_limit=${PAGE}&page_number=${page}`),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["notifications"] });
+  // The bell polls every few seconds; the list just read is newer, so the bell follows it at once.
+  useEffect(() => {
+    if (list.data) void queryClient.invalidateQueries({ queryKey: ["notifications", "count"] });
+  }, [list.dataUpdatedAt, list.data, queryClient]);
   const markRead = useMutation({ mutationFn: (id: number) => api("POST", `/api/v1/notifications/${id}/read`), onSuccess: refresh });
   const markAll = useMutation({ mutationFn: () => api("POST", "/api/v1/notifications/read-all"), onSuccess: refresh });
   return (
