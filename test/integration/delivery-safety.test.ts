@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { callsOf, sendEvent, sendEvents, waitForCall } from "../support/calls.js";
+import { callsOf, postEvent, sendEvent, sendEvents, waitForCall } from "../support/calls.js";
 import { createHarness, EVENTS, type Harness } from "../support/harness.js";
 import { Receiver } from "../support/receiver.js";
 import { waitFor } from "../../scripts/lib/wait-for.js";
@@ -286,5 +286,42 @@ describe("workspace isolation", () => {
     // A delivery that stepped aside spent no attempt: every noisy call not yet sent still has 0.
     const overCounted = await h.api.db.webhookCall.count({ where: { webhook: { workspaceId: noisy.id }, attempts: { gt: 1 } } });
     expect(overCounted).toBe(0);
+  });
+});
+
+describe("fair order between workspaces", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ worker: true, env: { DELIVERY_CONCURRENCY: "1" } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("a workspace that just queued many deliveries waits behind one that queued a few, although those came last", async () => {
+    const [busy, quiet] = [await h.createWorkspace(), await h.createWorkspace()];
+    await h.createWebhook({ name: "busy", location: receiver.url("/fair"), all_events: true, workspace_id: busy.id });
+    await h.createWebhook({ name: "quiet", location: receiver.url("/fair"), all_events: true, workspace_id: quiet.id });
+    const deliveries = h.api.queues.queues.deliveries;
+    await deliveries.pause();
+    const BUSY = 200;
+    const QUIET = 5;
+    await Promise.all(Array.from({ length: BUSY }, (_, n) => postEvent(h, busy.id, `busy-${n}`).expect(202)));
+    await sendEvents(h, quiet.id, "quiet", QUIET);
+    await waitFor(
+      async () => {
+        const counts = await deliveries.getJobCounts("prioritized", "wait", "paused");
+        return (counts.prioritized ?? 0) + (counts.wait ?? 0) + (counts.paused ?? 0) === BUSY + QUIET;
+      },
+      { what: "every delivery queued", timeoutMs: 30_000 },
+    );
+    await deliveries.resume();
+    await waitFor(() => receiver.received("/fair").length === BUSY + QUIET, { what: "every delivery", timeoutMs: 60_000 });
+
+    const order = receiver.received("/fair").map((request) => request.json.event_uuid as string);
+    const lastQuiet = Math.max(...order.map((uuid, index) => (uuid.startsWith("quiet-") ? index : -1)));
+    // First in, first out, the quiet workspace's deliveries would be the last five; they go
+    // before all but the busy workspace's first few (those queued while it was still light).
+    expect(lastQuiet).toBeLessThan(20);
   });
 });

@@ -34,6 +34,8 @@ beforeAll(async () => {
       OUTBOX_RELAY_GRACE_MS: String(10 * 365 * 24 * 3_600_000),
       WORKER_STALLED_INTERVAL_MS: "600000",
       WORKER_LOCK_DURATION_MS: "600000",
+      // The counted createEvent finds its caller in the sign-in cache however long the warm-up took.
+      AUTH_CACHE_TTL_MS: "600000",
     },
     workerEnv: (name) => ({ DATABASE_URL: throughProxy(databaseUrl(name), taps.workerPg.port), REDIS_URL: taps.workerRedis.url() }),
   });
@@ -42,6 +44,12 @@ afterAll(async () => {
   await h.close();
   for (const tap of Object.values(taps)) await tap.close();
 });
+
+/**
+ * Round trips of the path under count: each process also pings PostgreSQL every 2 s to know it
+ * is there (one `SELECT 1` round trip each), which a slow window may catch.
+ */
+const countedRoundTrips = (tap: PgTap) => tap.roundTrips - tap.statements.filter((sql) => sql.trim() === "SELECT 1").length;
 
 function resetTaps(): void {
   for (const tap of Object.values(taps)) tap.reset();
@@ -53,7 +61,7 @@ async function census(workspaceId: number, path: string, uuid: string, fanOut: n
   resetTaps();
   expect((await postEvent(h, workspaceId, uuid)).status).toBe(202);
   const unprefixed = (name: string) => name.replace(`${h.config.QUEUE_PREFIX}:`, "");
-  const api = { pg: taps.apiPg.roundTrips, redis: taps.apiRedis.tally().map(([name, count]) => [unprefixed(name), count]) };
+  const api = { pg: countedRoundTrips(taps.apiPg), redis: taps.apiRedis.tally().map(([name, count]) => [unprefixed(name), count]) };
   await waitFor(() => delivered() >= fanOut, { what: `${fanOut} deliveries of ${uuid}` });
   await waitFor(async () => (await h.api.db.webhookCall.count({ where: { event: { uuid }, status: "SUCCESS" } })) === fanOut, {
     what: "every attempt recorded",
@@ -62,13 +70,16 @@ async function census(workspaceId: number, path: string, uuid: string, fanOut: n
   let last = -1;
   await waitForUpTo(
     () => {
-      const quiet = taps.workerPg.roundTrips === last;
-      last = taps.workerPg.roundTrips;
+      const quiet = countedRoundTrips(taps.workerPg) === last;
+      last = countedRoundTrips(taps.workerPg);
       return quiet;
     },
     { what: "the worker to go quiet", intervalMs: 300 },
   );
-  return { api, worker: { pg: taps.workerPg.roundTrips, statements: [...taps.workerPg.statements], redis: taps.workerRedis.count } };
+  return {
+    api,
+    worker: { pg: countedRoundTrips(taps.workerPg), statements: [...taps.workerPg.statements], redis: taps.workerRedis.count },
+  };
 }
 
 async function workspaceWith(fanOut: number, path: string): Promise<number> {
@@ -99,7 +110,7 @@ describe("round trips per event and per delivery", () => {
     await census(one, "/worker-1", "worker-warm-1", 1);
     const single = await census(one, "/worker-1", "worker-counted-1", 1);
     // The fan-out page, fanned_out_at, the claim, the record.
-    expect(single.worker.pg).toBe(4);
+    expect({ roundTrips: single.worker.pg, statements: single.worker.statements }).toMatchObject({ roundTrips: 4 });
 
     const ten = await workspaceWith(10, "/worker-10");
     await census(ten, "/worker-10", "worker-warm-10", 10);

@@ -10,7 +10,15 @@ export function deliveryJobName(webhookName: string, eventType: string): string 
  * The one way a delivery job is built (fan-out, retrigger, recovery, the relay's sweep): ids only,
  * and the call's fixed job id, so enqueueing the same call twice is a no-op.
  */
-export function deliveryJob(call: { callId: number; webhookId: number; webhookName: string; eventType: string; workspaceId?: number }): {
+export function deliveryJob(call: {
+  callId: number;
+  webhookId: number;
+  webhookName: string;
+  eventType: string;
+  workspaceId?: number;
+  /** bullmq's priority (1 first); none, as for a retrigger or a recovery a person asked for, goes before every prioritized job. */
+  priority?: number;
+}): {
   name: string;
   data: JobInput<"deliveries">;
   opts: JobsOptions;
@@ -18,6 +26,6 @@ export function deliveryJob(call: { callId: number; webhookId: number; webhookNa
   return {
     name: deliveryJobName(call.webhookName, call.eventType),
     data: { callId: call.callId, webhookId: call.webhookId, ...(call.workspaceId !== undefined ? { workspaceId: call.workspaceId } : {}) },
-    opts: { jobId: jobIds.call(call.callId) },
+    opts: { jobId: jobIds.call(call.callId), ...(call.priority !== undefined ? { priority: call.priority } : {}) },
   };
 }

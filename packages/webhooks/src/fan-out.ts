@@ -2,6 +2,7 @@ import { UnrecoverableError } from "bullmq";
 import { Prisma, type Db } from "@modelhooks/db";
 import type { JobQueues } from "@modelhooks/queues";
 import { deliveryJob } from "./delivery-job.js";
+import type { FairShare } from "./fair-share.js";
 import { MATCHING_WEBHOOKS } from "./matching.js";
 
 export interface FanOutResult {
@@ -24,6 +25,8 @@ export interface FanOutOptions {
   resumeFrom?: FanOutProgress;
   /** Called after each page but the last, so a re-run can resume there; the last page needs no record. */
   onPage?: (progress: FanOutProgress) => Promise<void>;
+  /** Orders the jobs fairly between workspaces; without it they are first in, first out. */
+  fairShare?: FairShare;
 }
 
 interface FanOutRow {
@@ -88,10 +91,12 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number, op
     const pending = rows.filter(
       (row): row is FanOutRow & { callId: number; webhookId: number } => row.callId !== null && row.webhookId !== null,
     );
+    const priority = pending.length > 0 ? await options.fairShare?.priorityOf(first.workspaceId, pending.length) : undefined;
     await queues.addBulk(
       "deliveries",
       pending.map((call) =>
         deliveryJob({
+          priority,
           callId: call.callId,
           webhookId: call.webhookId,
           workspaceId: first.workspaceId,

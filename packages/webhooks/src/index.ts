@@ -66,3 +66,4 @@ export {
   type RetentionBatch,
   type RetentionOptions,
 } from "./retention.js";
+export { FairShare, FAIR_SHARE_HALF_LIFE_MS, priorityOfWeight } from "./fair-share.js";

@@ -2,13 +2,15 @@ import { UnrecoverableError, type Job } from "bullmq";
 import type { ParsedEvent } from "@modelhooks/contracts";
 import { recordEvent } from "@modelhooks/events";
 import { fanOutJobSchema, type JobInput } from "@modelhooks/queues";
-import { fanOutEvent, type FanOutProgress } from "@modelhooks/webhooks";
+import { FairShare, fanOutEvent, type FanOutProgress } from "@modelhooks/webhooks";
 import { scheduleDeadline } from "@modelhooks/registry";
 import { deadlineSettings } from "./deadlines.js";
 import type { WorkerDeps } from "../worker-deps.js";
 
 /** Fan-out: record a published event if it came straight from Redis, then one call per matching webhook. */
 export function createEventsProcessor(deps: WorkerDeps) {
+  // In the same Redis as the queues, under their prefix: one script call per page of a fan-out.
+  const fairShare = new FairShare(deps.redis, deps.config.QUEUE_PREFIX);
   return async (job: Job<JobInput<"events">>) => {
     const parsed = fanOutJobSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -23,6 +25,7 @@ export function createEventsProcessor(deps: WorkerDeps) {
       resumeFrom: recordedProgress(job.progress),
       // A run that dies between pages resumes after the last page it finished (one Redis write per page).
       onPage: (progress) => job.updateProgress(progress),
+      fairShare,
     });
     await scheduleDeadline(deps.queues, { eventId, eventType: result.eventType }, deadlineSettings(deps.config));
     deps.logger.debug("fanned out", { eventId, ...result });
