@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { ApiClient } from "../../scripts/lib/api-client.js";
-import { startApi, startWorker, stopProcess, type RunningApi, type RunningWorker } from "../../scripts/lib/local-services.js";
-import { launchBrowser, signIn, snap } from "../support/browser.js";
 import { waitFor } from "../../scripts/lib/wait-for.js";
-import { ADMIN, testEnv } from "../support/harness.js";
-import { Receiver } from "../support/receiver.js";
-import { createTestDatabase, dropDatabase, runId } from "../support/test-database.js";
+import { signIn, snap, startConsoleServices, type ConsoleServices } from "../support/browser.js";
+import { runId } from "../support/test-database.js";
 
-// The two seed flows on the version page in a real Chromium: a data scientist requests promotion,
-// a reviewer approves (the author cannot), the pipeline's call-back shows where it was deployed;
-// Request scan goes through building and scanning to the scanner's verdict, and an unsafe one
-// blocks promotion with its reason. The bell tells the right people.
+// The seed flows on the version page in a real Chromium: a data scientist requests promotion,
+// a reviewer approves (the author cannot), the pipeline's call-back shows where it was deployed,
+// or why it failed, with Retry; Request scan goes through building and scanning to the scanner's
+// verdict, and an unsafe one blocks promotion with its reason. The bell tells the right people.
 
-let database: { name: string; url: string };
-let receiver: Receiver;
-let api: RunningApi;
-let worker: RunningWorker;
-let browser: Browser;
+let services: ConsoleServices;
 let admin: ApiClient;
 let scientist: { email: string; key: string; page: Page };
 let reviewer: { email: string; key: string; page: Page };
@@ -30,17 +23,21 @@ async function ok<T>(client: ApiClient, method: string, path: string, body?: unk
   return answer.body as T;
 }
 
-async function person(email: string): Promise<{ email: string; key: string; page: Page }> {
+async function member(email: string): Promise<{ email: string; key: string }> {
   const user = await ok<{ developer_key: string }>(admin, "POST", "/api/v1/admin/users", { email, workspace_ids: [workspace.id] });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await signIn(page, api.url, email, user.developer_key);
-  return { email, key: user.developer_key, page };
+  return { email, key: user.developer_key };
+}
+
+async function person(email: string): Promise<{ email: string; key: string; page: Page }> {
+  const user = await member(email);
+  const { page } = await services.newPage();
+  await signIn(page, services.api.url, email, user.key);
+  return { ...user, page };
 }
 
 async function newVersion(name: string): Promise<number> {
   const answer = await ok<{ model_version: { id: number } }>(
-    new ApiClient(api.url, scientist),
+    new ApiClient(services.api.url, scientist),
     "POST",
     `/api/v1/registry/registered_models/${modelId}/model_versions`,
     { version: name },
@@ -48,32 +45,27 @@ async function newVersion(name: string): Promise<number> {
   return answer.model_version.id;
 }
 
+async function unread(who: { email: string; key: string }): Promise<number> {
+  return (await ok<{ unread_count: number }>(new ApiClient(services.api.url, who), "GET", "/api/v1/notifications")).unread_count;
+}
+
 beforeAll(async () => {
-  database = await createTestDatabase();
-  receiver = await Receiver.start();
-  const env = testEnv({
-    DATABASE_URL: database.url,
-    QUEUE_PREFIX: `mhtest-${runId()}-console-registry-${process.pid}`,
-    LOG_LEVEL: "warn",
-    BUILD_DURATION_MS: "1500",
-  });
-  [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-  browser = await launchBrowser();
-  admin = new ApiClient(api.url, ADMIN);
+  services = await startConsoleServices("console-registry", { BUILD_DURATION_MS: "1500" });
+  admin = services.admin;
   workspace = await ok(admin, "POST", "/api/v1/admin/workspaces", { name: `ml-${runId()}` });
   for (const flag of ["PROMOTION_EVENTS", "SCAN_EVENTS"])
     await ok(admin, "PUT", `/api/v1/admin/workspaces/${workspace.id}/feature-flags/${flag}`, { enabled: true });
   await ok(admin, "POST", "/api/v1/uac-proxy/events/createWebhook", {
     name: "pipeline",
     workspace_id: workspace.id,
-    location: receiver.url("/pipeline"),
+    location: services.receiver.url("/pipeline"),
     event_types: ["PROMOTE", "REQUEST_SCAN"],
   });
   scientist = await person(`scientist-${runId()}@example.test`);
   reviewer = await person(`reviewer-${runId()}@example.test`);
   modelId = (
     await ok<{ registered_model: { id: number } }>(
-      new ApiClient(api.url, scientist),
+      new ApiClient(services.api.url, scientist),
       "POST",
       `/api/v1/registry/workspaces/${workspace.name}/registered_models`,
       { name: "churn" },
@@ -82,16 +74,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([api, worker].filter(Boolean).map((service) => stopProcess(service, 10_000)));
-  await receiver?.close();
-  if (database) await dropDatabase(database.name);
+  await services?.close();
 });
 
 it("promotion: requested by the scientist, approve disabled for them with the reason, approved by the reviewer, in progress, then deployed at the pipeline's URL; both are notified", async () => {
   const versionId = await newVersion("1");
   const page = scientist.page;
-  await page.goto(`${api.url}/console/versions/${versionId}`);
+  await page.goto(`${services.api.url}/console/versions/${versionId}`);
   await page.getByLabel("Move to").selectOption("PRODUCTION");
   await page.getByRole("button", { name: "Request transition" }).click();
   const approve = page.getByRole("button", { name: "Approve" });
@@ -100,7 +89,7 @@ it("promotion: requested by the scientist, approve disabled for them with the re
   await page.getByText("You requested this transition: another member of the workspace must approve it.").waitFor();
   await snap(page, "version-author-cannot-approve");
 
-  await reviewer.page.goto(`${api.url}/console/versions/${versionId}`);
+  await reviewer.page.goto(`${services.api.url}/console/versions/${versionId}`);
   await reviewer.page.getByRole("button", { name: "Approve" }).click();
   await reviewer.page.getByText("Promotion in progress").waitFor();
   await page.getByText("Promotion in progress").waitFor();
@@ -121,7 +110,7 @@ it("promotion: requested by the scientist, approve disabled for them with the re
 it("scan: Request scan goes through building and scanning to Safe with the scanner's link", async () => {
   const versionId = await newVersion("2");
   const page = scientist.page;
-  await page.goto(`${api.url}/console/versions/${versionId}`);
+  await page.goto(`${services.api.url}/console/versions/${versionId}`);
   await page.getByRole("button", { name: "Request scan" }).click();
   await page.getByText("Building…").waitFor();
   await snap(page, "scan-building");
@@ -143,7 +132,7 @@ it("scan: Request scan goes through building and scanning to Safe with the scann
 it("an unsafe scan shows why promotion is blocked, and the reviewer's approve is refused with that reason; the bell is the scientist's only", async () => {
   const versionId = await newVersion("3");
   const page = scientist.page;
-  await page.goto(`${api.url}/console/versions/${versionId}`);
+  await page.goto(`${services.api.url}/console/versions/${versionId}`);
   await page.getByRole("button", { name: "Request scan" }).click();
   await page.getByText("Scanning…").waitFor({ timeout: 20_000 });
   const { model_version: version } = await ok<{ model_version: { latest_build: { id: number } } }>(
@@ -151,7 +140,7 @@ it("an unsafe scan shows why promotion is blocked, and the reviewer's approve is
     "GET",
     `/api/v1/registry/model_versions/${versionId}`,
   );
-  const before = await ok<{ unread_count: number }>(new ApiClient(api.url, reviewer), "GET", "/api/v1/notifications");
+  const before = await ok<{ unread_count: number }>(new ApiClient(services.api.url, reviewer), "GET", "/api/v1/notifications");
   await ok(admin, "PUT", `/api/v1/deployment/workspace/${workspace.name}/builds/${version.latest_build.id}/scan`, {
     scan_status: "scanned",
     scan_external_results: { url: "https://scanner.example.com/report/3", safety_status: "unsafe" },
@@ -161,7 +150,7 @@ it("an unsafe scan shows why promotion is blocked, and the reviewer's approve is
   await page.getByLabel("Move to").selectOption("PRODUCTION");
   await page.getByRole("button", { name: "Request transition" }).click();
 
-  await reviewer.page.goto(`${api.url}/console/versions/${versionId}`);
+  await reviewer.page.goto(`${services.api.url}/console/versions/${versionId}`);
   await reviewer.page.getByRole("button", { name: "Approve" }).click();
   await reviewer.page
     .getByRole("alert")
@@ -176,48 +165,59 @@ it("an unsafe scan shows why promotion is blocked, and the reviewer's approve is
     .first()
     .waitFor();
   await snap(page, "notifications");
-  const after = await ok<{ unread_count: number }>(new ApiClient(api.url, reviewer), "GET", "/api/v1/notifications");
+  const after = await ok<{ unread_count: number }>(new ApiClient(services.api.url, reviewer), "GET", "/api/v1/notifications");
   expect(after.unread_count).toBe(before.unread_count);
 });
 
-it("a failed promotion shows the pipeline's message with Retry, the author's bell has it and a bystander's has nothing; Retry sends a new PROMOTE", async () => {
+it("a failed promotion shows the pipeline's message with Retry, which sends a new PROMOTE; the author's bell has the message, a bystander's nothing", async () => {
+  const bystander = await member(`bystander-${runId()}@example.test`);
   const versionId = await newVersion("4");
-  const bystander = await ok<{ developer_key: string }>(admin, "POST", "/api/v1/admin/users", {
-    email: `bystander-${runId()}@example.test`,
-    workspace_ids: [workspace.id],
-  });
-  const bystanderClient = new ApiClient(api.url, { email: `bystander-${runId()}@example.test`, key: bystander.developer_key });
+  const promotes = () =>
+    services.receiver
+      .received("/pipeline")
+      .filter((request) => request.json?.event_type === "PROMOTE" && request.json?.new_entity?.model_version?.id === versionId);
   const page = scientist.page;
-  await page.goto(`${api.url}/console/versions/${versionId}`);
+  await page.goto(`${services.api.url}/console/versions/${versionId}`);
   await page.getByLabel("Move to").selectOption("PRODUCTION");
   await page.getByRole("button", { name: "Request transition" }).click();
-  await reviewer.page.goto(`${api.url}/console/versions/${versionId}`);
+  await reviewer.page.goto(`${services.api.url}/console/versions/${versionId}`);
   await reviewer.page.getByRole("button", { name: "Approve" }).click();
   await page.getByText("Promotion in progress").waitFor();
-  const promotesOf = () => receiver.received("/pipeline").filter((request) => request.json?.event_type === "PROMOTE").length;
-  const promotesBefore = promotesOf();
+  const [first] = await waitFor(() => promotes().length === 1 && promotes(), { what: "the PROMOTE delivered to the pipeline" });
 
+  const before = { scientist: await unread(scientist), reviewer: await unread(reviewer) };
+  const message = "the serving cluster has no GPU quota left in eu-west-1";
   await ok(admin, "PATCH", `/api/v1/registry/registered_models/${modelId}/model_versions/${versionId}`, {
     promotion_status: "FAILED",
-    promotion_message: "canary error rate 7% over the 2% budget",
+    promotion_message: message,
   });
-  await page.getByText("Promotion failed: canary error rate 7% over the 2% budget").waitFor();
-  const retry = page.getByRole("button", { name: "Retry" });
-  await retry.waitFor();
+  const alert = page.getByRole("alert").filter({ hasText: "Promotion failed" });
+  await alert.getByText(`Promotion failed: ${message}`).waitFor();
+  const retry = alert.getByRole("button", { name: "Retry" });
+  expect(await retry.isEnabled()).toBe(true);
   await snap(page, "version-promotion-failed");
 
-  await page.getByRole("link", { name: /Notifications: [1-9]\d* unread/ }).click();
+  // The author's list says why, and the bell agrees with the list just read without waiting for
+  // its next poll; the approver is told too, a bystander of the same workspace is not.
+  await page.getByRole("link", { name: /^Notifications/ }).click();
   await page.getByText("Promotion of churn 4 failed").waitFor();
-  await page.getByText("canary error rate 7% over the 2% budget. Retry from the version page once the cause is fixed.").waitFor();
-  // The bell agrees with the list just read, without waiting for its next poll.
-  const { unread_count: unread } = await ok<{ unread_count: number }>(new ApiClient(api.url, scientist), "GET", "/api/v1/notifications");
-  await page.getByRole("link", { name: `Notifications: ${unread} unread` }).waitFor({ timeout: 2_000 });
+  await page.getByText(`${message}. Retry from the version page once the cause is fixed.`).waitFor();
+  await page.getByRole("link", { name: `Notifications: ${before.scientist + 1} unread` }).waitFor({ timeout: 2_000 });
   await snap(page, "notifications-promotion-failed");
-  const bystanderInbox = await ok<{ unread_count: number; total_records: number }>(bystanderClient, "GET", "/api/v1/notifications");
-  expect(bystanderInbox).toMatchObject({ unread_count: 0, total_records: 0 });
+  expect(await unread(reviewer)).toBe(before.reviewer + 1);
+  const inbox = await ok<{ unread_count: number; total_records: number }>(
+    new ApiClient(services.api.url, bystander),
+    "GET",
+    "/api/v1/notifications",
+  );
+  expect(inbox).toMatchObject({ unread_count: 0, total_records: 0 });
 
-  await page.goto(`${api.url}/console/versions/${versionId}`);
-  await page.getByRole("button", { name: "Retry" }).click();
+  await page.getByRole("link", { name: "Open the version" }).first().click();
+  await page.getByRole("alert").filter({ hasText: "Promotion failed" }).getByRole("button", { name: "Retry" }).click();
   await page.getByText("Promotion in progress").waitFor();
-  await waitFor(() => promotesOf() > promotesBefore, { what: "the retried PROMOTE at the pipeline" });
+  expect(await page.getByText("Promotion failed").count()).toBe(0);
+  const [, second] = await waitFor(() => promotes().length === 2 && promotes(), { what: "the retried PROMOTE delivered to the pipeline" });
+  expect(second?.json.event_uuid).not.toBe(first?.json.event_uuid);
+  expect(second?.json.new_entity.model_version).toMatchObject({ id: versionId, promotion_status: "IN_PROGRESS" });
+  await snap(page, "version-promotion-retried");
 }, 90_000);

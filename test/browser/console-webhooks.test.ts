@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ApiClient } from "../../scripts/lib/api-client.js";
-import { startApi, startWorker, stopProcess, type RunningApi, type RunningWorker } from "../../scripts/lib/local-services.js";
-import { launchBrowser, signIn, snap } from "../support/browser.js";
-import { ADMIN, testEnv } from "../support/harness.js";
-import { Receiver } from "../support/receiver.js";
-import { createTestDatabase, dropDatabase, runId } from "../support/test-database.js";
+import type { ApiClient } from "../../scripts/lib/api-client.js";
+import { stopProcess, type RunningApi } from "../../scripts/lib/local-services.js";
+import { signIn, snap, startConsoleServices, type ConsoleServices } from "../support/browser.js";
+import { ADMIN } from "../support/harness.js";
+import type { Receiver } from "../support/receiver.js";
+import { runId } from "../support/test-database.js";
 
 // The admin's path through the console in a real Chromium against the real API and worker
 // processes: a webhook created with every control, Send test, an event's call with its attempts,
 // Retrigger, bad input answered next to its field, the keyboard alone, 390 px, the CSRF rule,
 // sign-out, a forged cookie, and the banner when the server goes away.
 
-let database: { name: string; url: string };
+let services: ConsoleServices;
 let receiver: Receiver;
 let api: RunningApi;
-let worker: RunningWorker;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -23,21 +22,13 @@ let admin: ApiClient;
 let workspaceId: number;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  receiver = await Receiver.start();
-  const env = testEnv({ DATABASE_URL: database.url, QUEUE_PREFIX: `mhtest-${runId()}-console-${process.pid}`, LOG_LEVEL: "warn" });
-  [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  admin = new ApiClient(api.url, ADMIN);
+  services = await startConsoleServices("console");
+  ({ receiver, api, browser, admin } = services);
+  ({ context, page } = await services.newPage());
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([api, worker].filter(Boolean).map((service) => stopProcess(service, 10_000)));
-  await receiver?.close();
-  if (database) await dropDatabase(database.name);
+  await services?.close();
 });
 
 it("the admin signs in, a bad location is answered next to its field, the webhook is created with headers, scope and a rate limit, and Send test shows the receiver's answer", async () => {

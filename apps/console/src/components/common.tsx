@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { ApiFailure } from "../api/client";
 
 /** A time in the browser's zone, with the exact instant on hover. */
@@ -97,6 +97,59 @@ export function Loading({ what }: { what: string }) {
     <p className="muted" aria-busy="true">
       Loading {what}…
     </p>
+  );
+}
+
+/** Before a query has its data: Loading while it is pending, its error once it failed, else nothing. */
+export function QueryStatus({ query, what }: { query: { isPending: boolean; error: unknown }; what: string }) {
+  if (query.error) return <ErrorNote error={query.error} />;
+  if (query.isPending) return <Loading what={what} />;
+  return null;
+}
+
+/** A form's submit handler: the browser does not navigate, the action runs (the API is called from script). */
+export function submitWith(action: () => void): (event: FormEvent) => void {
+  return (event) => {
+    event.preventDefault();
+    action();
+  };
+}
+
+/**
+ * A form that creates something from one field: its label, the field, the submit button (its
+ * words while the call is under way), and the API's message about that field next to it.
+ */
+export function OneFieldForm({
+  name,
+  card = false,
+  id,
+  label,
+  value,
+  onChange,
+  mutation,
+  path,
+  words,
+}: {
+  name: string;
+  card?: boolean;
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  mutation: { mutate: () => void; isPending: boolean; error: unknown };
+  /** The request's field the input fills, as the API names it in a 400. */
+  path: string;
+  words: { submit: string; submitting: string };
+}) {
+  return (
+    <form className={card ? "inline card" : "inline"} onSubmit={submitWith(() => mutation.mutate())} aria-label={name}>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} value={value} onChange={(e) => onChange(e.target.value)} />
+      <button type="submit" disabled={mutation.isPending}>
+        {mutation.isPending ? words.submitting : words.submit}
+      </button>
+      <FieldError error={mutation.error} path={path} id={`${id}-error`} />
+    </form>
   );
 }
 

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { AdminUserAnswer, AdminWorkspaceAnswer, CreatedUserAnswer, FeatureFlag } from "@modelhooks/contracts";
 import { ADMIN, api } from "../api/client";
-import { ErrorNote, FieldError, Loading, Pager, Secret } from "../components/common";
+import { ErrorNote, FieldError, Loading, OneFieldForm, Pager, Secret, submitWith } from "../components/common";
 
 const FLAGS: FeatureFlag[] = ["PROMOTION_EVENTS", "SCAN_EVENTS"];
 const PAGE = 25;
@@ -22,10 +22,6 @@ function Workspaces() {
       api("PUT", `${ADMIN}/workspaces/${id}/feature-flags/${which}`, { enabled }),
     onSuccess: refresh,
   });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    create.mutate();
-  };
   return (
     <div className="card">
       <h2>Workspaces and feature flags</h2>
@@ -66,14 +62,16 @@ function Workspaces() {
           ))}
         </tbody>
       </table>
-      <form className="inline" onSubmit={submit} aria-label="New workspace">
-        <label htmlFor="ws-name">New workspace</label>
-        <input id="ws-name" value={name} onChange={(e) => setName(e.target.value)} />
-        <button type="submit" disabled={create.isPending}>
-          {create.isPending ? "Creating…" : "Create workspace"}
-        </button>
-        <FieldError error={create.error} path="name" id="ws-name-error" />
-      </form>
+      <OneFieldForm
+        name="New workspace"
+        id="ws-name"
+        label="New workspace"
+        value={name}
+        onChange={setName}
+        mutation={create}
+        path="name"
+        words={{ submit: "Create workspace", submitting: "Creating…" }}
+      />
     </div>
   );
 }
@@ -113,14 +111,7 @@ function Users() {
         ))}
       </ul>
       {users.data ? <Pager page={page} total={users.data.total_records} limit={PAGE} onPage={setPage} /> : null}
-      <form
-        className="form"
-        aria-label="New user"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <form className="form" aria-label="New user" onSubmit={submitWith(() => create.mutate())}>
         <label htmlFor="user-email">Email</label>
         <input id="user-email" value={email} onChange={(e) => setEmail(e.target.value)} />
         <FieldError error={create.error} path="email" id="user-email-error" />

@@ -9,7 +9,7 @@ import type {
   WebhookCallAnswer,
 } from "@modelhooks/contracts";
 import { api, EVENTS } from "../api/client";
-import { Empty, ErrorNote, FieldError, Loading, Pager, StatusBadge, Time } from "../components/common";
+import { Empty, ErrorNote, FieldError, Loading, Pager, QueryStatus, StatusBadge, Time } from "../components/common";
 import { Link, navigate, useLocation } from "../router";
 import { useUser } from "../session";
 import { useWebhooks } from "./webhooks";
@@ -195,8 +195,7 @@ export function CallPage({ workspaceId, callId }: { workspaceId: number; callId:
       navigate(`/w/${workspaceId}/deliveries/${created.id}`);
     },
   });
-  if (call.isPending) return <Loading what="the call" />;
-  if (call.error) return <ErrorNote error={call.error} />;
+  if (call.isPending || call.error) return <QueryStatus query={call} what="the call" />;
   if (!call.data) return <Empty>No call {callId}: it may be older than the retention period.</Empty>;
   const data = call.data;
   return (

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { ActivityAnswer, ModelVersionAnswer, RegisteredModelAnswer, Stage, VersionPageAnswer } from "@modelhooks/contracts";
 import { api, REGISTRY } from "../api/client";
-import { Empty, ErrorNote, FieldError, Loading, Pager, StatusBadge, Time } from "../components/common";
+import { Empty, ErrorNote, OneFieldForm, Pager, QueryStatus, StatusBadge, Time, submitWith } from "../components/common";
 import { Link } from "../router";
 import { useUser } from "../session";
 
@@ -28,23 +28,21 @@ export function ModelsPage({ workspaceId }: { workspaceId: number }) {
       await queryClient.invalidateQueries({ queryKey: ["models", workspaceId] });
     },
   });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    create.mutate();
-  };
   return (
     <section>
       <h1>Models</h1>
-      <form className="inline card" onSubmit={submit} aria-label="Register a model">
-        <label htmlFor="model-name">New model name</label>
-        <input id="model-name" value={name} onChange={(e) => setName(e.target.value)} />
-        <button type="submit" disabled={create.isPending}>
-          {create.isPending ? "Registering…" : "Register model"}
-        </button>
-        <FieldError error={create.error} path="name" id="model-name-error" />
-      </form>
-      <ErrorNote error={models.error} />
-      {models.isPending ? <Loading what="models" /> : null}
+      <OneFieldForm
+        name="Register a model"
+        card
+        id="model-name"
+        label="New model name"
+        value={name}
+        onChange={setName}
+        mutation={create}
+        path="name"
+        words={{ submit: "Register model", submitting: "Registering…" }}
+      />
+      <QueryStatus query={models} what="models" />
       {models.data?.registered_models.length === 0 ? (
         <Empty>No models yet: register one above, or from your training pipeline.</Empty>
       ) : null}
@@ -93,21 +91,17 @@ export function ModelPage({ workspaceId, modelId }: { workspaceId: number; model
       </p>
       <h1>{model.data?.registered_model.name ?? "Model"}</h1>
       <ErrorNote error={model.error ?? versions.error} />
-      <form
-        className="inline card"
-        aria-label="Add a version"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <label htmlFor="version-name">New version</label>
-        <input id="version-name" value={version} onChange={(e) => setVersion(e.target.value)} />
-        <button type="submit" disabled={create.isPending}>
-          {create.isPending ? "Adding…" : "Add version"}
-        </button>
-        <FieldError error={create.error} path="version" id="version-error" />
-      </form>
+      <OneFieldForm
+        name="Add a version"
+        card
+        id="version-name"
+        label="New version"
+        value={version}
+        onChange={setVersion}
+        mutation={create}
+        path="version"
+        words={{ submit: "Add version", submitting: "Adding…" }}
+      />
       {versions.data?.model_versions.length === 0 ? <Empty>No versions yet: add one above.</Empty> : null}
       <table>
         <tbody>
@@ -235,6 +229,16 @@ function Transitions({ version }: { version: VersionPageAnswer }) {
     onSuccess: refresh,
   });
   const pending = (activities.data?.activities ?? []).filter((a) => a.transition?.state === "PENDING");
+  const secondaryDecision = (action: "reject" | "close", label: string, activity: ActivityAnswer) => (
+    <button
+      type="button"
+      className="secondary"
+      disabled={decide.isPending}
+      onClick={() => decide.mutate({ action, id: activity.transition?.id ?? 0 })}
+    >
+      {label}
+    </button>
+  );
   return (
     <div className="card" aria-label="Stage">
       <h2>
@@ -243,14 +247,7 @@ function Transitions({ version }: { version: VersionPageAnswer }) {
       {!version.promotion_eligible && version.promotion_ineligible_reason ? (
         <p className="warning">This version {version.promotion_ineligible_reason}.</p>
       ) : null}
-      <form
-        className="inline"
-        aria-label="Request a stage transition"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <form className="inline" aria-label="Request a stage transition" onSubmit={submitWith(() => create.mutate())}>
         <label htmlFor="desired-stage">Move to</label>
         <select id="desired-stage" value={stage} onChange={(e) => setStage(e.target.value as Stage)}>
           {STAGES.map((s) => (
@@ -282,24 +279,7 @@ function Transitions({ version }: { version: VersionPageAnswer }) {
             >
               Approve
             </button>{" "}
-            <button
-              type="button"
-              className="secondary"
-              disabled={decide.isPending}
-              onClick={() => decide.mutate({ action: "reject", id: activity.transition?.id ?? 0 })}
-            >
-              Reject
-            </button>{" "}
-            {own ? (
-              <button
-                type="button"
-                className="secondary"
-                disabled={decide.isPending}
-                onClick={() => decide.mutate({ action: "close", id: activity.transition?.id ?? 0 })}
-              >
-                Close
-              </button>
-            ) : null}
+            {secondaryDecision("reject", "Reject", activity)} {own ? secondaryDecision("close", "Close", activity) : null}
             {own ? (
               <p className="muted small" id={`own-${activity.id}`}>
                 You requested this transition: another member of the workspace must approve it.
@@ -324,8 +304,7 @@ export function VersionPage({ versionId }: { versionId: number }) {
     mutationFn: () => api("POST", `${REGISTRY}/model_versions/${versionId}/promotion/retry`),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["version", versionId] }),
   });
-  if (version.isPending) return <Loading what="the version" />;
-  if (version.error) return <ErrorNote error={version.error} />;
+  if (version.isPending || version.error) return <QueryStatus query={version} what="the version" />;
   const v = version.data.model_version;
   return (
     <section>

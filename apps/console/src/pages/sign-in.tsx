@@ -1,8 +1,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { SessionAnswer } from "@modelhooks/contracts";
 import { api } from "../api/client";
-import { ErrorNote, FieldError } from "../components/common";
+import { ErrorNote, FieldError, submitWith } from "../components/common";
 import { ServerDownBanner } from "../components/layout";
 
 export function SignInPage() {
@@ -13,16 +13,12 @@ export function SignInPage() {
     mutationFn: () => api<SessionAnswer>("POST", "/api/v1/auth/session", { email, developer_key: key }),
     onSuccess: (answer) => queryClient.setQueryData(["session"], answer.user),
   });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    signIn.mutate();
-  };
   return (
     <>
       <ServerDownBanner />
       <main className="narrow">
         <h1>Sign in to modelhooks</h1>
-        <form onSubmit={submit} className="card">
+        <form onSubmit={submitWith(() => signIn.mutate())} className="card">
           <label htmlFor="email">Email</label>
           <input id="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
           <FieldError error={signIn.error} path="email" id="email-error" />

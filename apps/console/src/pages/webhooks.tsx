@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type {
   CreateWebhookRequest,
   FindWebhookAnswer,
@@ -8,7 +8,7 @@ import type {
   WebhookAnswer,
 } from "@modelhooks/contracts";
 import { api, EVENTS } from "../api/client";
-import { Empty, ErrorNote, FieldError, Loading, Secret, StatusBadge, Time } from "../components/common";
+import { Empty, ErrorNote, FieldError, QueryStatus, Secret, StatusBadge, Time, submitWith } from "../components/common";
 import { Link, navigate } from "../router";
 import { useUser } from "../session";
 
@@ -30,7 +30,8 @@ const rate = (webhook: WebhookAnswer) =>
 
 export function WebhooksPage({ workspaceId }: { workspaceId: number }) {
   const user = useUser();
-  const { data, error, isPending } = useWebhooks(workspaceId);
+  const webhooks = useWebhooks(workspaceId);
+  const data = webhooks.data;
   return (
     <section>
       <div className="title-row">
@@ -41,8 +42,7 @@ export function WebhooksPage({ workspaceId }: { workspaceId: number }) {
           </Link>
         ) : null}
       </div>
-      <ErrorNote error={error} />
-      {isPending ? <Loading what="webhooks" /> : null}
+      <QueryStatus query={webhooks} what="webhooks" />
       {data && data.webhooks.length === 0 ? (
         <Empty>
           No webhooks in this workspace yet.{" "}
@@ -157,13 +157,9 @@ export function WebhookForm({ workspaceId, webhook }: { workspaceId: number; web
       if (!webhook) navigate(`/w/${workspaceId}/webhooks/${saved.id}`);
     },
   });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
   const err = save.error;
   return (
-    <form onSubmit={submit} className="card form" aria-label={webhook ? "Edit webhook" : "New webhook"}>
+    <form onSubmit={submitWith(() => save.mutate())} className="card form" aria-label={webhook ? "Edit webhook" : "New webhook"}>
       <label htmlFor="wh-name">Name</label>
       <input id="wh-name" value={name} onChange={(e) => setName(e.target.value)} aria-describedby="wh-name-error" />
       <FieldError error={err} path={webhook ? "new_name" : "name"} id="wh-name-error" />
@@ -358,10 +354,9 @@ function DangerZone({ webhook, workspaceId }: { webhook: WebhookAnswer; workspac
 
 export function WebhookPage({ workspaceId, webhookId }: { workspaceId: number; webhookId: number }) {
   const user = useUser();
-  const { data, error, isPending } = useWebhooks(workspaceId);
-  const webhook = data?.webhooks.find((candidate) => candidate.id === webhookId);
-  if (isPending) return <Loading what="the webhook" />;
-  if (error) return <ErrorNote error={error} />;
+  const webhooks = useWebhooks(workspaceId);
+  if (webhooks.isPending || webhooks.error) return <QueryStatus query={webhooks} what="the webhook" />;
+  const webhook = webhooks.data.webhooks.find((candidate) => candidate.id === webhookId);
   if (!webhook) return <Empty>No webhook {webhookId} in this workspace: it may have been deleted.</Empty>;
   return (
     <section>
