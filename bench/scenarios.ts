@@ -340,11 +340,14 @@ export async function runIngestScenario(ctx: BenchContext, bare: ApiClient): Pro
     } finally {
       await queues.queues.events.resume();
       // These events fan out to no webhook; the worker gets through them before the next phase.
-      await waitForUpTo(async () => (await queues.queues.events.getJobCounts("waiting", "active")).waiting === 0, {
-        what: "the ingestion events fanned out",
-        timeoutMs: 120_000,
-        intervalMs: 250,
-      });
+      await waitForUpTo(
+        async () => Object.values(await queues.queues.events.getJobCounts("waiting", "prioritized")).every((n) => n === 0),
+        {
+          what: "the ingestion events fanned out",
+          timeoutMs: 120_000,
+          intervalMs: 250,
+        },
+      );
     }
   };
   const measured = async (client: ApiClient, label: string, idle: boolean) => {

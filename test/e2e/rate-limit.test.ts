@@ -66,7 +66,9 @@ it(`three workers together deliver at most ${LIMIT} per second to a webhook limi
         ),
     );
   }
-  await waitFor(async () => (await deliveries.getWorkersCount()) === 3 && (await deliveries.getWaitingCount()) === EVENTS_SENT, {
+  // Waiting in the prioritized set: fan-out gives deliveries their workspace's fair-share priority.
+  const queued = async () => Object.values(await deliveries.getJobCounts("waiting", "prioritized", "paused")).reduce((a, b) => a + b, 0);
+  await waitFor(async () => (await deliveries.getWorkersCount()) === 3 && (await queued()) === EVENTS_SENT, {
     what: `three workers and ${EVENTS_SENT} deliveries waiting`,
     timeoutMs: 60_000,
     intervalMs: 250,

@@ -245,7 +245,8 @@ describe("metrics", () => {
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/modelhooks_events_emitted_total\{[^}]*event_type="CREATE"[^}]*source="api"[^}]*\} 1/);
     expect(metrics.text).toMatch(/modelhooks_webhook_calls\{[^}]*status="FAILURE"[^}]*\} [1-9]/);
-    expect(metrics.text).toMatch(/modelhooks_queue_jobs\{[^}]*queue="events"[^}]*state="waiting"[^}]*\} 1/);
+    // Fan-out jobs carry their workspace's fair-share priority: they wait in the prioritized set.
+    expect(metrics.text).toMatch(/modelhooks_queue_jobs\{[^}]*queue="events"[^}]*state="prioritized"[^}]*\} 1/);
   });
 });
 
