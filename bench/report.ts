@@ -222,7 +222,7 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
   }
   if (neighbour) {
     const phase = (name: string, result: NeighbourResult["alone"]) =>
-      `  ${name}: ${num(result.deliveries)} of ${num(result.expectedDeliveries)} delivered, latency p50 ${num(result.latencyMs.p50)} / p99 ${num(result.latencyMs.p99)} / max ${num(result.latencyMs.max)} ms`;
+      `  ${name}: ${num(result.deliveries)} of ${num(result.expectedDeliveries)} delivered, latency p50 ${num(result.latencyMs.p50)} / p99 ${num(result.latencyMs.p99)} / max ${num(result.latencyMs.max)} ms; CPU cores ${cpu(result.usage.cpuCores)} (worker/api/pg/redis/recv/bench/machine)`;
     out.push(
       "",
       `noisy neighbour: workspace B at ${neighbour.rate} events/s for ${neighbour.seconds} s, alone and while workspace A floods createEvent (ingestion limit off) towards ${neighbour.hangingWebhooks} webhooks that never answer`,
