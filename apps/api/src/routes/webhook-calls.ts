@@ -23,7 +23,7 @@ export const webhookCallRoutes = [
     method: "post",
     path: "/createEvent",
     summary:
-      "Record an event and deliver it to the matching webhooks (system admin: receivers trust our signature); the same event_uuid is accepted once per workspace",
+      "Record an event and deliver it to the matching webhooks (system admin: receivers trust our signature); the same event_uuid is accepted once per workspace; over EVENTS_PER_WORKSPACE_PER_SECOND for its workspace, 429 with Retry-After and nothing recorded",
     access: "admin",
     status: 202,
     body: eventInputSchema,
