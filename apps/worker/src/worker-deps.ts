@@ -1,7 +1,7 @@
 import type { Config } from "@modelhooks/config";
 import { createDb, watchDatabase, type DatabaseWatch, type Db } from "@modelhooks/db";
 import { createMetrics, OutageLog, type Logger, type Metrics } from "@modelhooks/observability";
-import { createRedis, JobQueues, watchRedis, type RedisConnection } from "@modelhooks/queues";
+import { createRedis, FairShare, JobQueues, watchRedis, type RedisConnection } from "@modelhooks/queues";
 import { createBuilder, type Builder } from "@modelhooks/registry";
 import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
 
@@ -26,6 +26,8 @@ export interface WorkerDeps {
   metrics: Metrics;
   /** Chosen by BUILDER: a real container build plugs in there. */
   builder: Builder;
+  /** What this worker queued lately per workspace (fan-out, recoveries): the deliveries' fair order. */
+  fairShare: FairShare;
 }
 
 export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
@@ -51,6 +53,7 @@ export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
     logger,
     metrics: createMetrics("worker"),
     builder: createBuilder(config),
+    fairShare: new FairShare(),
   };
 }
 

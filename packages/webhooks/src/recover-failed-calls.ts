@@ -2,7 +2,7 @@ import { failedPrecondition, type RecoverWebhookCallsInput } from "@modelhooks/c
 import { Prisma, type Db } from "@modelhooks/db";
 import type { Principal } from "@modelhooks/identity";
 import type { Logger } from "@modelhooks/observability";
-import { jobIds, type JobQueues } from "@modelhooks/queues";
+import { jobIds, type FairShare, type JobQueues } from "@modelhooks/queues";
 import { deliveryJob } from "./delivery-job.js";
 import { findVisibleWebhook } from "./manage-webhooks.js";
 
@@ -42,6 +42,8 @@ export interface RecoveryDeps {
   db: Db;
   queues: JobQueues;
   logger: Logger;
+  /** The worker's: a workspace's big recovery waits behind other workspaces' fresh deliveries. */
+  fairShare?: FairShare;
 }
 
 /**
@@ -92,16 +94,20 @@ async function enqueueRecovery(deps: RecoveryDeps, recoveryId: number): Promise<
  * overdue-call sweep enqueues). Safe to run twice, or on two workers at once.
  */
 export async function runRecovery(deps: RecoveryDeps, recoveryId: number, batchSize = 200): Promise<number> {
-  const recovery = await deps.db.recoveryRequest.findUnique({ where: { id: recoveryId } });
+  const recovery = await deps.db.recoveryRequest.findUnique({
+    where: { id: recoveryId },
+    include: { webhook: { select: { workspaceId: true } } },
+  });
   if (!recovery || recovery.finishedAt) return 0;
   let created = 0;
   for (;;) {
     const rows = await deps.db.$queryRaw<
       Array<{ callId: number; webhookId: number; webhookName: string; eventType: string; batchSize: number }>
     >(RECOVER_BATCH(recovery.id, recovery.webhookId, recovery.since, recovery.until, batchSize));
+    const priority = rows.length > 0 ? deps.fairShare?.priorityOf(recovery.webhook.workspaceId, rows.length) : undefined;
     await deps.queues.addBulk(
       "deliveries",
-      rows.map((row) => deliveryJob(row)),
+      rows.map((row) => deliveryJob({ ...row, workspaceId: recovery.webhook.workspaceId, priority })),
     );
     if (rows.length > 0) {
       created += rows.length;

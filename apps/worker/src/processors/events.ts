@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { ParsedEvent } from "@modelhooks/contracts";
 import { recordEvent } from "@modelhooks/events";
-import { FairShare, fanOutJobSchema, type JobInput } from "@modelhooks/queues";
+import { fanOutJobSchema, type JobInput } from "@modelhooks/queues";
 import { fanOutEvent, type FanOutProgress } from "@modelhooks/webhooks";
 import { scheduleDeadline } from "@modelhooks/registry";
 import { deadlineSettings } from "./deadlines.js";
@@ -9,8 +9,6 @@ import type { WorkerDeps } from "../worker-deps.js";
 
 /** Fan-out: record a published event if it came straight from Redis, then one call per matching webhook. */
 export function createEventsProcessor(deps: WorkerDeps) {
-  // What this worker fanned out lately, per workspace: the deliveries' fair order.
-  const fairShare = new FairShare();
   return async (job: Job<JobInput<"events">>) => {
     const parsed = fanOutJobSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -25,7 +23,7 @@ export function createEventsProcessor(deps: WorkerDeps) {
       resumeFrom: recordedProgress(job.progress),
       // A run that dies between pages resumes after the last page it finished (one Redis write per page).
       onPage: (progress) => job.updateProgress(progress),
-      fairShare,
+      fairShare: deps.fairShare,
     });
     await scheduleDeadline(deps.queues, { eventId, eventType: result.eventType }, deadlineSettings(deps.config));
     deps.logger.debug("fanned out", { eventId, ...result });
