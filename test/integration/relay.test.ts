@@ -43,6 +43,6 @@ it("sweeps overdue calls batch after batch, so calls with live jobs cannot hide 
   expect(await sweep()).toBe(0); // every job is present now
   for (const call of calls) {
     const job = await h.api.queues.queues.deliveries.getJob(jobIds.call(call.id));
-    expect(job?.data).toEqual({ callId: call.id, webhookId: webhook.id });
+    expect(job?.data).toEqual({ callId: call.id, webhookId: webhook.id, workspaceId: workspace.id });
   }
 });

@@ -27,7 +27,7 @@ export async function recoverOverdueCalls(
       status: { in: ["UNKNOWN", "IN_PROGRESS"] },
       OR: [{ nextAttemptAt: null, updatedAt: { lt: cutoff } }, { nextAttemptAt: { lt: cutoff } }],
     },
-    select: { id: true, webhookId: true, webhook: { select: { name: true } }, event: { select: { eventType: true } } },
+    select: { id: true, webhookId: true, webhook: { select: { name: true, workspaceId: true } }, event: { select: { eventType: true } } },
     orderBy: { id: "asc" },
     take: batchSize,
   });
@@ -39,6 +39,8 @@ export async function recoverOverdueCalls(
       webhookId: call.webhookId,
       webhookName: call.webhook.name,
       eventType: call.event.eventType,
+      // The worker checks its workspace's slot cap without looking the webhook up.
+      workspaceId: call.webhook.workspaceId,
     });
     const outcome = await queues.ensureJob("deliveries", job.name, job.data, jobIds.call(call.id));
     if (outcome !== "present") recovered += 1;
