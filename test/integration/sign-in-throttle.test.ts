@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -7,6 +8,7 @@ import { SignInThrottle, SignInThrottledError } from "@modelhooks/identity";
 import { tableSnapshot } from "../support/db-snapshot.js";
 import { ADMIN, createHarness, EVENTS, type Caller, type Harness } from "../support/harness.js";
 import { waitFor } from "../../scripts/lib/wait-for.js";
+import { testRedisUrl } from "../support/test-servers.js";
 
 // Failed sign-ins are throttled per client address and per email (docs/security.md). The client
 // address is the socket's peer, so each request here leaves from a chosen loopback address
@@ -218,5 +220,40 @@ describe("SignInThrottle while Redis is unreachable", () => {
     } finally {
       unreachable.disconnect();
     }
+  });
+});
+
+describe("SignInThrottle on two replicas", () => {
+  // A replica trusts an address and email it has just read under their limits for clearForMs
+  // (SIGN_IN_THROTTLE_CACHE_MS) instead of reading Redis on every request.
+  const redis = new Redis(testRedisUrl());
+  afterAll(() => redis.disconnect());
+  const replicas = (clearForMs: number) => {
+    const settings = {
+      keyPrefix: `throttle-replicas-${randomUUID()}`,
+      windowMs: 60_000,
+      maxFailuresPerAddress: 2,
+      maxFailuresPerEmail: 100,
+      clearForMs,
+    };
+    return [new SignInThrottle(redis, settings), new SignInThrottle(redis, settings)] as const;
+  };
+
+  it("ends what a replica trusted at once when it records a failure itself", async () => {
+    const [a] = replicas(60_000);
+    await a.assertAllowed("127.0.0.1", "guessed@example.test");
+    await a.recordFailure("127.0.0.1", "guessed@example.test");
+    await a.recordFailure("127.0.0.1", "guessed@example.test");
+    await expect(a.assertAllowed("127.0.0.1", "guessed@example.test")).rejects.toBeInstanceOf(SignInThrottledError);
+  });
+
+  it("sees another replica's failures after at most clearForMs", async () => {
+    const [a, b] = replicas(300);
+    await a.assertAllowed("127.0.0.1", "guessed@example.test");
+    await b.recordFailure("127.0.0.1", "guessed@example.test");
+    await b.recordFailure("127.0.0.1", "guessed@example.test");
+    await expect(b.assertAllowed("127.0.0.1", "guessed@example.test")).rejects.toBeInstanceOf(SignInThrottledError);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await expect(a.assertAllowed("127.0.0.1", "guessed@example.test")).rejects.toBeInstanceOf(SignInThrottledError);
   });
 });

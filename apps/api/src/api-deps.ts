@@ -13,6 +13,13 @@ export interface ApiDeps {
   config: Config;
   db: Db;
   redis: RedisConnection;
+  /**
+   * The counters every request reads (sign-in throttle, ingestion limit), on a connection of their
+   * own that sends the commands of requests handled in the same turn of the event loop in one write
+   * (ioredis's auto-pipelining): one socket write per request was the largest part of createEvent's
+   * Redis cost (docs/performance.md). Not for bullmq, whose scripts keep their own connection.
+   */
+  counters: RedisConnection;
   /** PostgreSQL pinged in the background: outages are logged, `reachable` resolves once it answers. */
   database: DatabaseWatch;
   /** False while main.ts is still preparing (the first admin): /readyz says 503 until then. */
@@ -34,8 +41,11 @@ export interface ApiDeps {
 export function createApiDeps(config: Config, logger: Logger): ApiDeps {
   const redis = createRedis(config.REDIS_URL, "producer");
   // ioredis reports every failed reconnect: one line per interval of an outage is enough (and
-  // while Redis is down, events wait in the outbox).
+  // while Redis is down, events wait in the outbox). The counters' connection fails with it;
+  // its errors are the same outage.
   watchRedis(redis, new OutageLog(logger, { name: "Redis", url: config.REDIS_URL, check: REDIS_CHECK }));
+  const counters = createRedis(config.REDIS_URL, "producer", { enableAutoPipelining: true });
+  counters.on("error", () => undefined);
   const db = createDb(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE ?? 10 });
   // Redis errors are reported by the outage log above.
   const queues = new JobQueues(redis, {
@@ -48,6 +58,7 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
     config,
     db,
     redis,
+    counters,
     database: watchDatabase(db, new OutageLog(logger, { name: "PostgreSQL", url: config.DATABASE_URL, check: POSTGRES_CHECK })),
     startUp: { done: true },
     queues,
@@ -55,15 +66,16 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
     transport: createTransport(config),
     secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEY_BYTES),
     // Counters in the same Redis as the queues, under the same prefix (docs/security.md).
-    signInThrottle: new SignInThrottle(redis, {
+    signInThrottle: new SignInThrottle(counters, {
       keyPrefix: config.QUEUE_PREFIX,
       windowMs: config.SIGN_IN_THROTTLE_WINDOW_MS,
       maxFailuresPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
       maxFailuresPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
+      clearForMs: config.SIGN_IN_THROTTLE_CACHE_MS,
     }),
     ...(config.EVENTS_PER_WORKSPACE_PER_SECOND > 0
       ? {
-          ingestionLimit: new IngestionLimit(redis, {
+          ingestionLimit: new IngestionLimit(counters, {
             keyPrefix: config.QUEUE_PREFIX,
             eventsPerSecond: config.EVENTS_PER_WORKSPACE_PER_SECOND,
           }),
@@ -82,4 +94,5 @@ export async function closeApiDeps(deps: ApiDeps): Promise<void> {
   deps.transport.close();
   await deps.db.$disconnect();
   deps.redis.disconnect();
+  deps.counters.disconnect();
 }

@@ -95,6 +95,8 @@ export const envSchema = z
     SIGN_IN_MAX_FAILURES_PER_ADDRESS: integer(20, 1),
     SIGN_IN_MAX_FAILURES_PER_EMAIL: integer(100, 1),
     SIGN_IN_THROTTLE_WINDOW_MS: wholeSeconds(60_000),
+    // An address and email just read under their limits are not read again for this long (another replica's failures count after at most this; 0: every request reads Redis).
+    SIGN_IN_THROTTLE_CACHE_MS: integer(1_000),
     // createEvent per workspace and second, over every API replica together; 0: no limit (docs/security.md).
     EVENTS_PER_WORKSPACE_PER_SECOND: integer(1_000),
     // A successful sign-in is reused for this long without PostgreSQL; key changes and removals are announced to every replica at once (docs/security.md).

@@ -19,6 +19,12 @@ export interface SignInThrottleSettings {
   maxFailuresPerEmail: number;
   /** A Redis that does not answer within this long is treated as down (the counting goes on in memory). */
   storeTimeoutMs?: number;
+  /**
+   * How long an address or email read under its limit is trusted without reading Redis again
+   * (0: read on every request). This replica's own failures end it at once; another replica's are
+   * seen after at most this long (docs/security.md, "Password guessing").
+   */
+  clearForMs?: number;
 }
 
 /** Too many failed sign-ins for this client address or this email in the current window (429, with Retry-After). */
@@ -36,6 +42,7 @@ export class SignInThrottledError extends DomainError {
 export class SignInThrottle {
   private readonly byAddress: RateLimiterAbstract;
   private readonly byEmail: RateLimiterAbstract;
+  private readonly recentlyClear: RecentlyClear;
 
   constructor(
     private readonly store: Redis | Cluster,
@@ -53,11 +60,18 @@ export class SignInThrottle {
     };
     this.byAddress = limiter("address", settings.maxFailuresPerAddress);
     this.byEmail = limiter("email", settings.maxFailuresPerEmail);
+    this.recentlyClear = new RecentlyClear(settings.clearForMs ?? 1_000);
   }
 
   /** Throws SignInThrottledError when the address or the email has used up its failures; counts nothing. */
   async assertAllowed(clientAddress: string | undefined, email: string): Promise<void> {
-    if (await this.clearlyUnder(clientAddress, email)) return;
+    const clear = { address: `address:${clientAddressKey(clientAddress)}`, email: `email:${email.toLowerCase()}` };
+    if (this.recentlyClear.has(clear.address) && this.recentlyClear.has(clear.email)) return;
+    if (await this.clearlyUnder(clientAddress, email)) {
+      this.recentlyClear.add(clear.address);
+      this.recentlyClear.add(clear.email);
+      return;
+    }
     const [address, account] = await Promise.all([this.byAddress.get(clientAddressKey(clientAddress)), this.byEmail.get(emailKey(email))]);
     const waits = [overLimit(address, this.settings.maxFailuresPerAddress), overLimit(account, this.settings.maxFailuresPerEmail)].filter(
       (ms) => ms > 0,
@@ -96,7 +110,39 @@ export class SignInThrottle {
   }
 
   async recordFailure(clientAddress: string | undefined, email: string): Promise<void> {
+    this.recentlyClear.delete(`address:${clientAddressKey(clientAddress)}`);
+    this.recentlyClear.delete(`email:${email.toLowerCase()}`);
     await Promise.all([this.byAddress.penalty(clientAddressKey(clientAddress)), this.byEmail.penalty(emailKey(email))]);
+  }
+}
+
+/**
+ * Counters read under their limits lately, so that a signed-in client's every request does not
+ * read Redis (one round trip per request was most of createEvent's Redis cost). Bounded: a flood
+ * of fresh addresses or emails empties it rather than growing it.
+ */
+class RecentlyClear {
+  private static readonly MAX_ENTRIES = 10_000;
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly forMs: number) {}
+
+  has(key: string): boolean {
+    const until = this.until.get(key);
+    if (until === undefined) return false;
+    if (until > performance.now()) return true;
+    this.until.delete(key);
+    return false;
+  }
+
+  add(key: string): void {
+    if (this.forMs <= 0) return;
+    if (this.until.size >= RecentlyClear.MAX_ENTRIES) this.until.clear();
+    this.until.set(key, performance.now() + this.forMs);
+  }
+
+  delete(key: string): void {
+    this.until.delete(key);
   }
 }
 

@@ -54,6 +54,7 @@ export function createRedis(url: string, role: "producer" | "worker", extra: Red
       ...extra,
     },
     enableOfflineQueue: roleOptions.enableOfflineQueue,
+    ...(extra.enableAutoPipelining ? { enableAutoPipelining: true } : {}),
     clusterRetryStrategy: retryStrategy,
     // A master that fails over answers MOVED/TRYAGAIN for a moment: wait rather than fail the command.
     retryDelayOnFailover: 200,
