@@ -1,5 +1,6 @@
 import v8 from "node:v8";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { Prisma, PrismaClient } from "./generated/client.js";
 
 export type Db = PrismaClient;
@@ -26,13 +27,42 @@ export function withUtcSessions(databaseUrl: string): string {
 v8.setFlagsFromString("--liftoff-only");
 
 export function createDb(databaseUrl: string, options: { poolSize?: number } = {}): Db {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: withUtcSessions(databaseUrl),
     max: options.poolSize ?? 10,
     // Without a bound a request waits forever for a dead database; fail fast and answer 503.
     connectionTimeoutMillis: 5_000,
   });
-  return new PrismaClient({ adapter });
+  // An idle connection's failure is an outage, which watchDatabase reports; it must not end the process.
+  pool.on("error", () => undefined);
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** Each client's pg pool, the one its driver adapter uses, for the statements sent around Prisma. */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * A statement of a hot path straight through the pool, around Prisma's query interpreter, whose
+ * work per statement (parameters serialised, results mapped) was a tenth of createEvent's CPU
+ * (docs/performance.md). Rows as pg reads them (every instant is a timestamptz, so a Date either
+ * way, but a bigint is a string); errors are pg's own, which sqlStateOf reads as well. For plain
+ * statements only: a transaction's statements stay with Prisma.
+ */
+export async function directQuery<Row>(db: Db, statement: Prisma.Sql): Promise<Row[]> {
+  const pool = pools.get(db);
+  if (!pool) return db.$queryRaw<Row[]>(statement);
+  const result = await pool.query({ text: statement.text, values: statement.values });
+  return result.rows as Row[];
+}
+
+/** directQuery for a statement without rows: the number of rows it changed. */
+export async function directExecute(db: Db, statement: Prisma.Sql): Promise<number> {
+  const pool = pools.get(db);
+  if (!pool) return db.$executeRaw(statement);
+  const result = await pool.query({ text: statement.text, values: statement.values });
+  return result.rowCount ?? 0;
 }
 
 const PING = Prisma.sql`SELECT 1`;

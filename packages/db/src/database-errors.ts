@@ -1,5 +1,8 @@
-/** The SQLSTATE PostgreSQL answered, as Prisma's driver adapter passes it on; undefined for other errors. */
+import pg from "pg";
+
+/** The SQLSTATE PostgreSQL answered, as pg or Prisma's driver adapter passes it on; undefined for other errors. */
 export function sqlStateOf(error: unknown): string | undefined {
+  if (error instanceof pg.DatabaseError) return error.code;
   const code = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | undefined)?.meta?.driverAdapterError
     ?.cause?.originalCode;
   return typeof code === "string" ? code : undefined;

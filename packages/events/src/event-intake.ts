@@ -1,4 +1,4 @@
-import { GroupCommit, isDataError, Prisma, type Db } from "@modelhooks/db";
+import { directExecute, directQuery, GroupCommit, isDataError, Prisma, type Db } from "@modelhooks/db";
 import type { Logger, Metrics } from "@modelhooks/observability";
 import { FairShare, jobIds, type JobQueues } from "@modelhooks/queues";
 import type { EventPayload, ParsedEvent } from "@modelhooks/contracts";
@@ -32,12 +32,12 @@ export interface EventIntakeDeps {
 }
 
 // Two batches in flight: one gathers while the other is in PostgreSQL or Redis.
-const BATCHING = { maxConcurrentBatches: 2, maxBatchSize: 200, retryAlone: isDataError };
+const BATCHING = { maxConcurrentBatches: 1, maxBatchSize: 200, retryAlone: isDataError };
 
 /**
  * createEvent's writes, shared by every request in flight in this process (group commit, as the
  * delivery ledger does): their outbox rows in one INSERT, their fan-out jobs in one addBulk, their
- * `enqueued_at` in one UPDATE. A request arriving while a batch slot is free goes at once, so a
+ * `enqueued_at` in one UPDATE sent after they are answered. A request arriving while a batch slot is free goes at once, so a
  * quiet API adds no delay. A batch PostgreSQL refuses for its data (an unknown workspace) is tried
  * again row by row, so only the faulty request fails.
  */
@@ -56,7 +56,7 @@ export class EventIntake {
   }
 
   private async recordAll(events: ParsedEvent[]): Promise<RecordedEvent[]> {
-    const rows = await this.deps.db.$queryRaw<Array<{ id: number; workspaceId: number; uuid: string }>>(INSERT_EVENTS(events));
+    const rows = await directQuery<{ id: number; workspaceId: number; uuid: string }>(this.deps.db, INSERT_EVENTS(events));
     const created = new Map(rows.map((row) => [keyOf(row.workspaceId, row.uuid), row.id]));
     const results = events.map((event): RecordedEvent => {
       const key = keyOf(event.workspace_id, event.event_uuid);
@@ -86,7 +86,6 @@ export class EventIntake {
           opts: { jobId: jobIds.event(id), priority: this.fairShare.priorityOf(event.workspace_id, 1) },
         })),
       );
-      await this.deps.db.$executeRaw(MARK_ALL_ENQUEUED(recorded.map(({ id }) => id)));
     } catch (error) {
       // One line per event, as a request alone would log it: operators search by eventId.
       for (const { id } of recorded) {
@@ -95,7 +94,17 @@ export class EventIntake {
           error: (error as Error).message,
         });
       }
+      return;
     }
+    // Not waited for: the jobs are queued, which is what the answer promises; enqueued_at only
+    // spares the relay's sweep a look, and a mark that never lands costs one idempotent re-add.
+    // The next batch's INSERT meanwhile goes ahead on another connection.
+    directExecute(this.deps.db, MARK_ALL_ENQUEUED(recorded.map(({ id }) => id))).catch((error: unknown) => {
+      this.deps.logger.warn("events queued but not marked enqueued; the outbox relay will look at them again", {
+        eventIds: recorded.map(({ id }) => id),
+        error: (error as Error).message,
+      });
+    });
   }
 }
 
