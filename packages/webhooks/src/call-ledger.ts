@@ -1,5 +1,5 @@
 import type { CallStatus, Db, Event, EventType, ResourceType, WebhookStatus } from "@modelhooks/db";
-import { GroupCommit, isDataError, Prisma } from "@modelhooks/db";
+import { directExecute, directQuery, GroupCommit, isDataError, Prisma } from "@modelhooks/db";
 import type { TransportResult } from "./webhook-transport.js";
 
 /** Everything one attempt needs, read in the same statement that marks the call IN_PROGRESS. */
@@ -105,7 +105,7 @@ export class CallLedger {
   constructor(private readonly db: Db) {
     this.claims = new GroupCommit((callIds) => this.claimAll(callIds), BATCHING);
     this.records = new GroupCommit<AttemptRecord, void>(async (attempts) => {
-      await recordAttempts(this.db, attempts);
+      await directExecute(this.db, RECORD_ATTEMPTS(attempts));
       return attempts.map(() => undefined);
     }, BATCHING);
   }
@@ -117,7 +117,7 @@ export class CallLedger {
 
   /** Undoes a claim whose attempt was not sent. */
   async release(callId: number, claimedAttempt: number): Promise<void> {
-    await this.db.$executeRaw(RELEASE_CLAIM(callId, claimedAttempt));
+    await directExecute(this.db, RELEASE_CLAIM(callId, claimedAttempt));
   }
 
   record(attempt: AttemptRecord): Promise<void> {
@@ -125,13 +125,13 @@ export class CallLedger {
   }
 
   private async claimAll(callIds: number[]): Promise<Array<CallContext | undefined>> {
-    const rows = await this.db.$queryRaw<CallContext[]>(CLAIM_CALLS(callIds));
+    const rows = await directQuery<CallContext>(this.db, CLAIM_CALLS(callIds));
     const byId = new Map(rows.map((row) => [row.id, row]));
     return callIds.map((id) => byId.get(id));
   }
 }
 
-/** Also used directly inside a transaction, when the webhook's health changes with the attempt. */
+/** Inside a transaction, when the webhook's health changes with the attempt (the ledger's batches go through directExecute). */
 export async function recordAttempts(db: Pick<Db, "$executeRaw">, attempts: AttemptRecord[]): Promise<void> {
   await db.$executeRaw(RECORD_ATTEMPTS(attempts));
 }

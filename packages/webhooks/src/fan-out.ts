@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { Prisma, type Db } from "@modelhooks/db";
+import { directExecute, directQuery, Prisma, type Db } from "@modelhooks/db";
 import type { FairShare, JobQueues } from "@modelhooks/queues";
 import { deliveryJob } from "./delivery-job.js";
 import { MATCHING_WEBHOOKS } from "./matching.js";
@@ -83,7 +83,7 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number, op
   // The first page is small, so the first deliveries leave while the bigger pages are still being written.
   let pageSize = Math.min(options.pageSize, FIRST_PAGE_SIZE);
   for (;;) {
-    const rows = await db.$queryRaw<FanOutRow[]>(FAN_OUT_PAGE(eventId, progress.afterWebhookId, pageSize));
+    const rows = await directQuery<FanOutRow>(db, FAN_OUT_PAGE(eventId, progress.afterWebhookId, pageSize));
     pageSize = options.pageSize;
     const [first] = rows;
     if (!first) throw new UnrecoverableError(`event ${eventId} is not recorded`);
@@ -107,7 +107,7 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number, op
     progress.matched += first.matched;
     progress.enqueued += pending.length;
     if (first.pageEnd === null) {
-      await db.$executeRaw(MARK_FANNED_OUT(first.eventId));
+      await directExecute(db, MARK_FANNED_OUT(first.eventId));
       return { eventType: first.eventType, matched: progress.matched, enqueued: progress.enqueued };
     }
     progress.afterWebhookId = first.pageEnd;
