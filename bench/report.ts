@@ -229,6 +229,11 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
       phase("B alone", neighbour.alone),
       phase("B with A", neighbour.withNoise),
       `  A: ${num(neighbour.noisyEventsAccepted)} events accepted (${num(neighbour.noisyEventsPerSec)}/s), each to ${neighbour.hangingWebhooks} hanging webhooks`,
+      ...(["alone", "withNoise"] as const).map((name) => {
+        const stages = neighbour.stages[name];
+        const stage = (summary: LatencySummary) => `${num(summary.p50)} / ${num(summary.p99)}`;
+        return `  B's stages ${name === "alone" ? "alone" : "with A"}, p50 / p99 ms: recorded → fanned out ${stage(stages.toFannedOut)}, → attempt started ${stage(stages.toAttempt)}, attempt ${stage(stages.attempt)}`;
+      }),
     );
   }
   if (backlog) {

@@ -484,6 +484,39 @@ export interface NeighbourResult {
   noisyEventsAccepted: number;
   noisyEventsPerSec: number;
   hangingWebhooks: number;
+  /** Where B's deliveries spent their time, from the database's own timestamps: each phase's p50 / p99 per stage. */
+  stages: { alone: NeighbourStages; withNoise: NeighbourStages };
+}
+
+export interface NeighbourStages {
+  /** Recorded → fanned out: the events queue and the fan-out. */
+  toFannedOut: LatencySummary;
+  /** Fanned out → its attempt started: the deliveries queue, the slot and the claim. */
+  toAttempt: LatencySummary;
+  /** The attempt itself, as the worker timed it. */
+  attempt: LatencySummary;
+}
+
+/** B's stages, read back from the bench database: which hop A's flood slows. */
+async function neighbourStages(databaseUrl: string, uuidPrefix: string): Promise<NeighbourStages> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ fanout: number; queued: number; attempt: number }>(
+      `SELECT extract(epoch FROM e.fanned_out_at - e.created_at) * 1000 AS fanout,
+              extract(epoch FROM a.started_at - e.fanned_out_at) * 1000 AS queued, a.duration_ms AS attempt
+       FROM events e JOIN webhook_calls c ON c.event_id = e.id JOIN webhook_call_attempts a ON a.call_id = c.id AND a.attempt_number = 1
+       WHERE e.uuid LIKE $1`,
+      [`${uuidPrefix}%`],
+    );
+    return {
+      toFannedOut: summarize(rows.map((row) => Number(row.fanout))),
+      toAttempt: summarize(rows.map((row) => Math.max(0, Number(row.queued)))),
+      attempt: summarize(rows.map((row) => Number(row.attempt))),
+    };
+  } finally {
+    await db.end();
+  }
 }
 
 /**
@@ -548,6 +581,10 @@ export async function runNeighbourScenario(ctx: BenchContext): Promise<Neighbour
       noisyEventsAccepted: noisyAccepted,
       noisyEventsPerSec: noisyAccepted / floodSeconds,
       hangingWebhooks,
+      stages: {
+        alone: await neighbourStages(ctx.databaseUrl, `${ctx.runId}-quiet-alone-`),
+        withNoise: await neighbourStages(ctx.databaseUrl, `${ctx.runId}-quiet-noisy-`),
+      },
     };
   } finally {
     // Thousands of deliveries to the black hole are still queued: later phases must not inherit them.
