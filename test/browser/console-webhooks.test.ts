@@ -6,6 +6,7 @@ import { signIn, snap, startConsoleServices, type ConsoleServices } from "../sup
 import { ADMIN } from "../support/harness.js";
 import type { Receiver } from "../support/receiver.js";
 import { runId } from "../support/test-database.js";
+import { waitFor } from "../../scripts/lib/wait-for.js";
 
 // The admin's path through the console in a real Chromium against the real API and worker
 // processes: a webhook created with every control, Send test, an event's call with its attempts,
@@ -75,7 +76,10 @@ it("Rotate secret shows the new secret once with a copy button; the next deliver
   await secret.waitFor();
   expect((await secret.textContent())?.length).toBeGreaterThan(20);
   await page.locator(".secret").getByRole("button", { name: "Copy" }).waitFor();
+  // The first test's "HTTP 202" may still be on the page: wait for the new test event itself.
+  const before = receiver.received("/hook").length;
   await page.getByRole("button", { name: "Send test" }).click();
+  await waitFor(() => receiver.received("/hook").length > before, { what: "the test event after the rotation" });
   await page.locator(".test-result").getByText("HTTP 202").waitFor();
   expect(receiver.received("/hook").at(-1)?.headers["webhook-signature"]).toMatch(/^v1,\S+ v1,\S+$/);
   await snap(page, "webhook-rotated");
