@@ -240,6 +240,21 @@ async function directLimit(ctx: BenchContext, delayMs: number): Promise<DirectPa
   return pair;
 }
 
+/** Marks a workspace's unfinished calls FAILURE: the bench's way to end a scenario's leftovers. */
+async function retireCalls(databaseUrl: string, workspaceId: number): Promise<void> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `UPDATE webhook_calls c SET status = 'FAILURE' FROM events e
+       WHERE c.event_id = e.id AND e.workspace_id = $1 AND c.status IN ('UNKNOWN', 'IN_PROGRESS')`,
+      [workspaceId],
+    );
+  } finally {
+    await db.end();
+  }
+}
+
 /**
  * Worker memory with a big backlog: the deliveries queue is paused while the events are fanned out
  * (so the backlog really is queued), then resumed and watched while the workers work through it.
@@ -288,6 +303,13 @@ export async function runBacklogScenario(ctx: BenchContext): Promise<BacklogResu
   await sleep(options.drainSeconds * 1000);
   await deliveries.pause();
   const draining = await drainMonitor.stop();
+  const queuedAfterDrain = await queued();
+  // What is left of the backlog must not drain into the next scenario (the noisy neighbour), nor
+  // leave its queue paused: its jobs go, and its calls are made final so that the relay's sweep of
+  // overdue calls does not queue them again.
+  await deliveries.obliterate({ force: true });
+  await retireCalls(ctx.databaseUrl, workspaceId);
+  await deliveries.resume();
   const memoryAfterDrain = await scrapeAll(ctx.metricsUrls);
   const drainDeliveries = (await receiver.counts()).distinctCalls;
   return {
@@ -303,7 +325,7 @@ export async function runBacklogScenario(ctx: BenchContext): Promise<BacklogResu
     drainSeconds: options.drainSeconds,
     drainDeliveries,
     drainDeliveriesPerSec: drainDeliveries / options.drainSeconds,
-    queuedAfterDrain: await queued(),
+    queuedAfterDrain,
   };
 }
 
