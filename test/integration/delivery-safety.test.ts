@@ -212,7 +212,7 @@ describe("auto-disable of a webhook whose calls keep failing", () => {
 const HANG_TIMEOUT_MS = 8000;
 
 /** A worker with 6 delivery slots, at most 2 per webhook and `perWorkspace` per workspace, for the describe it is called in. */
-function withSlotCaps(perWorkspace: number): () => Harness {
+function withSlotCaps(perWorkspace: number, timeoutMs = HANG_TIMEOUT_MS): () => Harness {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness({
@@ -221,7 +221,7 @@ function withSlotCaps(perWorkspace: number): () => Harness {
         DELIVERY_CONCURRENCY: "6",
         DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK: "2",
         DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE: String(perWorkspace),
-        DELIVERY_TIMEOUT_MS: String(HANG_TIMEOUT_MS),
+        DELIVERY_TIMEOUT_MS: String(timeoutMs),
         DELIVERY_MAX_ATTEMPTS: "2",
       },
     });
@@ -286,6 +286,33 @@ describe("workspace isolation", () => {
     // A delivery that stepped aside spent no attempt: every noisy call not yet sent still has 0.
     const overCounted = await h.api.db.webhookCall.count({ where: { webhook: { workspaceId: noisy.id }, attempts: { gt: 1 } } });
     expect(overCounted).toBe(0);
+  });
+});
+
+describe("a hanging receiver beside a healthy one in the same workspace", () => {
+  // The hanging webhook holds 2 of its workspace's 3 slots; the healthy webhook's deliveries pass
+  // one at a time through the third, and each one refused meanwhile must come back soon: how long
+  // the hanging requests have been waiting says nothing about when the healthy slot frees.
+  const harness = withSlotCaps(3, 20_000);
+
+  it("serves the healthy webhook through the workspace's remaining slot soon, however long the hanging requests have waited", async () => {
+    const h = harness();
+    const workspace = await h.createWorkspace();
+    receiver.on("/hang-beside", () => ({ hang: true }));
+    await h.createWebhook({ name: "hanging", location: receiver.url("/hang-beside"), all_events: true, workspace_id: workspace.id });
+    await h.createWebhook({ name: "healthy", location: receiver.url("/fine-beside"), all_events: true, workspace_id: workspace.id });
+    await sendEvents(h, workspace.id, "before", 2);
+    await waitFor(() => receiver.received("/hang-beside").length === 2 && receiver.received("/fine-beside").length === 2, {
+      what: "the hanging webhook holding its two slots",
+    });
+    // The hanging requests are 5 s old by then, and stay in flight for 20 s.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const started = Date.now();
+    await sendEvents(h, workspace.id, "beside", 8);
+    await waitFor(() => receiver.received("/fine-beside").length === 10, { timeoutMs: 30_000, what: "the healthy deliveries" });
+    // Waiting as long as the hanging requests have (5 s, jittered by half) would take 2.5 s at least.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(receiver.maxConcurrent("/hang-beside")).toBeLessThanOrEqual(2);
   });
 });
 

@@ -43,7 +43,10 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
         throw new ThrottledDelivery(byWebhook.retryDelayMs(webhookId), "webhook at its in-flight cap");
       if (workspaceId !== undefined && !byWorkspace.tryAcquire(workspaceId, startedAt)) {
         byWebhook.release(webhookId, startedAt);
-        throw new ThrottledDelivery(byWorkspace.retryDelayMs(workspaceId), "workspace at its in-flight cap");
+        // Its own webhook's pace says when to try again: a healthy webhook beside a hanging one in
+        // the same workspace comes back soon (a slot of the workspace frees with each fast
+        // delivery), a hanging webhook's own backlog waits long and churns little.
+        throw new ThrottledDelivery(byWebhook.retryDelayMs(webhookId), "workspace at its in-flight cap");
       }
       try {
         return await deliverCall(deliveryDeps, callId);
