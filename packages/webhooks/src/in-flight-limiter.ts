@@ -6,6 +6,7 @@
  */
 export class InFlightLimiter {
   private readonly started = new Map<number, number[]>();
+  private readonly waiting = new Map<number, Array<{ resolve: (startedAt: number | undefined) => void; timer: NodeJS.Timeout }>>();
 
   constructor(
     private readonly maxPerWebhook: number,
@@ -21,12 +22,50 @@ export class InFlightLimiter {
     return true;
   }
 
+  /**
+   * tryAcquire, or else the next slot this key frees within `waitMs`, handed over in the order of
+   * asking: where deliveries turn over in milliseconds, waiting here is sooner than a round trip to
+   * the delayed set and back, and costs Redis nothing. Resolves with the start time to release
+   * with, or undefined when no slot freed in time.
+   */
+  acquireWithin(key: number, waitMs: number, now = Date.now()): Promise<number | undefined> {
+    if (this.tryAcquire(key, now)) return Promise.resolve(now);
+    if (waitMs <= 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const queue = this.waiting.get(key) ?? [];
+      const waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          queue.splice(queue.indexOf(waiter), 1);
+          if (queue.length === 0) this.waiting.delete(key);
+          resolve(undefined);
+        }, waitMs),
+      };
+      queue.push(waiter);
+      this.waiting.set(key, queue);
+    });
+  }
+
   release(webhookId: number, startedAt?: number): void {
     const inFlight = this.started.get(webhookId);
     if (!inFlight) return;
     const index = startedAt === undefined ? 0 : inFlight.indexOf(startedAt);
     inFlight.splice(index >= 0 ? index : 0, 1);
     if (inFlight.length === 0) this.started.delete(webhookId);
+    const queue = this.waiting.get(webhookId);
+    const next = queue?.shift();
+    if (queue?.length === 0) this.waiting.delete(webhookId);
+    if (!next) return;
+    clearTimeout(next.timer);
+    const handedOverAt = Date.now();
+    if (this.tryAcquire(webhookId, handedOverAt)) next.resolve(handedOverAt);
+    else next.resolve(undefined);
+  }
+
+  /** How long the oldest delivery in flight for this key has been waiting; 0 when none is. */
+  oldestAgeMs(key: number, now = Date.now()): number {
+    const oldest = this.started.get(key)?.[0];
+    return oldest === undefined ? 0 : now - oldest;
   }
 
   inFlight(webhookId: number): number {

@@ -12,6 +12,11 @@ import {
 import { failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed } from "@modelhooks/registry";
 import type { WorkerDeps } from "../worker-deps.js";
 
+/** A webhook whose oldest delivery in flight is younger than this answers fast. */
+const FAST_WEBHOOK_MS = 1_000;
+/** How long such a webhook's delivery waits in the worker for its workspace's next free slot. */
+const WORKSPACE_SLOT_WAIT_MS = 100;
+
 export function createDeliveriesProcessor(deps: WorkerDeps) {
   const { config } = deps;
   const settings = {
@@ -41,7 +46,12 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
     try {
       if (!byWebhook.tryAcquire(webhookId, startedAt))
         throw new ThrottledDelivery(byWebhook.retryDelayMs(webhookId), "webhook at its in-flight cap");
-      if (workspaceId !== undefined && !byWorkspace.tryAcquire(workspaceId, startedAt)) {
+      // A webhook whose deliveries are answered fast waits a moment for its workspace's next free
+      // slot instead of stepping aside (a busy workspace's slots turn over in milliseconds); one
+      // whose deliveries hang steps aside at once and holds no slot waiting.
+      const wait = byWebhook.oldestAgeMs(webhookId, startedAt) < FAST_WEBHOOK_MS ? WORKSPACE_SLOT_WAIT_MS : 0;
+      const workspaceSlot = workspaceId === undefined ? startedAt : await byWorkspace.acquireWithin(workspaceId, wait, startedAt);
+      if (workspaceSlot === undefined) {
         byWebhook.release(webhookId, startedAt);
         // Its own webhook's pace says when to try again: a healthy webhook beside a hanging one in
         // the same workspace comes back soon (a slot of the workspace frees with each fast
@@ -52,7 +62,7 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
         return await deliverCall(deliveryDeps, callId);
       } finally {
         byWebhook.release(webhookId, startedAt);
-        if (workspaceId !== undefined) byWorkspace.release(workspaceId, startedAt);
+        if (workspaceId !== undefined) byWorkspace.release(workspaceId, workspaceSlot);
       }
     } catch (error) {
       if (!(error instanceof ThrottledDelivery)) throw error;
