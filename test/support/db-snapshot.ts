@@ -32,7 +32,16 @@ async function snapshotQuery(db: Db): Promise<string> {
   return `SELECT json_build_object(${parts.join(", ")}) AS snapshot`;
 }
 
+/** Writes a process sends after its answers (createEvent's enqueued_at), per database client. */
+const pendingWrites = new WeakMap<Db, () => Promise<void>>();
+
+/** Lets tableSnapshot wait for the writes of answered requests, so that they are not taken for a refused one's. */
+export function snapshotAfter(db: Db, settled: () => Promise<void>): void {
+  pendingWrites.set(db, settled);
+}
+
 export async function tableSnapshot(db: Db): Promise<Record<string, TableState>> {
+  await pendingWrites.get(db)?.();
   let query = tableQueries.get(db);
   if (!query) {
     query = snapshotQuery(db);

@@ -13,6 +13,7 @@ import { EVENTS_PATH, type Caller } from "../../scripts/lib/api-client.js";
 import { deleteRedisKeys, startProcess, type ServiceProcess } from "../../scripts/lib/local-services.js";
 import { createTestDatabase, dropDatabase, runId } from "./test-database.js";
 import { testRedisUrl } from "./test-servers.js";
+import { snapshotAfter } from "./db-snapshot.js";
 
 export type { Caller };
 export const EVENTS = EVENTS_PATH;
@@ -95,6 +96,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   });
   const logger = createLogger(config, "test", [new winston.transports.Stream({ stream: sink })]);
   const api = createApiDeps(config, logger.child({ service: "api" }));
+  snapshotAfter(api.db, () => api.eventIntake.drain());
   await ensureBootstrapAdmin(api.db, ADMIN.email, ADMIN.key);
   const app = createApp(api);
   const request = supertest(app);

@@ -90,6 +90,7 @@ export function createApiDeps(config: Config, logger: Logger): ApiDeps {
 export async function closeApiDeps(deps: ApiDeps): Promise<void> {
   deps.database.stop();
   deps.principalCache.close();
+  await deps.eventIntake.drain();
   await deps.queues.close().catch(() => undefined);
   deps.transport.close();
   await deps.db.$disconnect();

@@ -45,6 +45,8 @@ export class EventIntake {
   private readonly batches: GroupCommit<ParsedEvent, RecordedEvent>;
   /** What this API queued lately, per workspace: the fan-out jobs' fair order, so one workspace's flood does not hold up another's events. */
   private readonly fairShare = new FairShare();
+  /** The `enqueued_at` marks sent after their requests were answered and not yet landed. */
+  private readonly marking = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: EventIntakeDeps) {
     this.batches = new GroupCommit((events) => this.recordAll(events), BATCHING);
@@ -53,6 +55,11 @@ export class EventIntake {
   /** Recorded before it resolves (then queued, or left to the outbox relay when Redis is down). */
   submit(event: ParsedEvent): Promise<RecordedEvent> {
     return this.batches.submit(event);
+  }
+
+  /** Resolves once every `enqueued_at` mark already sent has landed: before closing the database, say. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.marking]);
   }
 
   private async recordAll(events: ParsedEvent[]): Promise<RecordedEvent[]> {
@@ -99,12 +106,14 @@ export class EventIntake {
     // Not waited for: the jobs are queued, which is what the answer promises; enqueued_at only
     // spares the relay's sweep a look, and a mark that never lands costs one idempotent re-add.
     // The next batch's INSERT meanwhile goes ahead on another connection.
-    directExecute(this.deps.db, MARK_ALL_ENQUEUED(recorded.map(({ id }) => id))).catch((error: unknown) => {
+    const mark = directExecute(this.deps.db, MARK_ALL_ENQUEUED(recorded.map(({ id }) => id))).catch((error: unknown) => {
       this.deps.logger.warn("events queued but not marked enqueued; the outbox relay will look at them again", {
         eventIds: recorded.map(({ id }) => id),
         error: (error as Error).message,
       });
     });
+    this.marking.add(mark);
+    void mark.finally(() => this.marking.delete(mark));
   }
 }
 
