@@ -37,9 +37,9 @@ const BATCHING = { maxConcurrentBatches: 1, maxBatchSize: 200, retryAlone: isDat
 /**
  * createEvent's writes, shared by every request in flight in this process (group commit, as the
  * delivery ledger does): their outbox rows in one INSERT, their fan-out jobs in one addBulk, their
- * `enqueued_at` in one UPDATE sent after they are answered. A request arriving while a batch slot is free goes at once, so a
- * quiet API adds no delay. A batch PostgreSQL refuses for its data (an unknown workspace) is tried
- * again row by row, so only the faulty request fails.
+ * `enqueued_at` in one UPDATE sent after they are answered. A request arriving while the batch
+ * slot is free goes at once, so a quiet API adds no delay. A batch PostgreSQL refuses for its data
+ * (an unknown workspace) is tried again row by row, so only the faulty request fails.
  */
 export class EventIntake {
   private readonly batches: GroupCommit<ParsedEvent, RecordedEvent>;
