@@ -31,7 +31,8 @@ export interface EventIntakeDeps {
   metrics?: Metrics;
 }
 
-// Two batches in flight: one gathers while the other is in PostgreSQL or Redis.
+// One batch in flight while the next gathers: under load each batch is as large as it can be,
+// which spreads its statement and its addBulk over the most requests (docs/performance.md).
 const BATCHING = { maxConcurrentBatches: 1, maxBatchSize: 200, retryAlone: isDataError };
 
 /**
