@@ -65,14 +65,16 @@ export class SignInThrottle {
 
   /** Throws SignInThrottledError when the address or the email has used up its failures; counts nothing. */
   async assertAllowed(clientAddress: string | undefined, email: string): Promise<void> {
-    const clear = { address: `address:${clientAddressKey(clientAddress)}`, email: `email:${email.toLowerCase()}` };
+    const addressKey = clientAddressKey(clientAddress);
+    const clear = trustKeys(addressKey, email);
     if (this.recentlyClear.has(clear.address) && this.recentlyClear.has(clear.email)) return;
-    if (await this.clearlyUnder(clientAddress, email)) {
+    const accountKey = emailKey(email);
+    if (await this.clearlyUnder(addressKey, accountKey)) {
       this.recentlyClear.add(clear.address);
       this.recentlyClear.add(clear.email);
       return;
     }
-    const [address, account] = await Promise.all([this.byAddress.get(clientAddressKey(clientAddress)), this.byEmail.get(emailKey(email))]);
+    const [address, account] = await Promise.all([this.byAddress.get(addressKey), this.byEmail.get(accountKey)]);
     const waits = [overLimit(address, this.settings.maxFailuresPerAddress), overLimit(account, this.settings.maxFailuresPerEmail)].filter(
       (ms) => ms > 0,
     );
@@ -85,15 +87,12 @@ export class SignInThrottle {
    * counter (8 commands). Anything else (a counter at its limit, Redis slow or down) takes the
    * limiter's full read, with its Retry-After and its in-memory fallback.
    */
-  private async clearlyUnder(clientAddress: string | undefined, email: string): Promise<boolean> {
+  private async clearlyUnder(addressKey: string, accountKey: string): Promise<boolean> {
     if (this.store.status !== "ready") return false;
     const prefix = `${this.settings.keyPrefix}:sign-in-failures`;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const read = Promise.all([
-        this.store.get(`${prefix}:address:${clientAddressKey(clientAddress)}`),
-        this.store.get(`${prefix}:email:${emailKey(email)}`),
-      ]);
+      const read = Promise.all([this.store.get(`${prefix}:address:${addressKey}`), this.store.get(`${prefix}:email:${accountKey}`)]);
       const timeout = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), this.settings.storeTimeoutMs ?? 500);
       });
@@ -110,10 +109,17 @@ export class SignInThrottle {
   }
 
   async recordFailure(clientAddress: string | undefined, email: string): Promise<void> {
-    this.recentlyClear.delete(`address:${clientAddressKey(clientAddress)}`);
-    this.recentlyClear.delete(`email:${email.toLowerCase()}`);
-    await Promise.all([this.byAddress.penalty(clientAddressKey(clientAddress)), this.byEmail.penalty(emailKey(email))]);
+    const addressKey = clientAddressKey(clientAddress);
+    const clear = trustKeys(addressKey, email);
+    this.recentlyClear.delete(clear.address);
+    this.recentlyClear.delete(clear.email);
+    await Promise.all([this.byAddress.penalty(addressKey), this.byEmail.penalty(emailKey(email))]);
   }
+}
+
+/** The entries of RecentlyClear, per address and per email (lowercased, not hashed: only Redis must hold no address book). */
+function trustKeys(addressKey: string, email: string): { address: string; email: string } {
+  return { address: `address:${addressKey}`, email: `email:${email.toLowerCase()}` };
 }
 
 /**
