@@ -98,7 +98,7 @@ export const envSchema = z
     // An address and email just read under their limits are not read again for this long (another replica's failures count after at most this; 0: every request reads Redis).
     SIGN_IN_THROTTLE_CACHE_MS: integer(1_000),
     // createEvent per workspace and second, over every API replica together; 0: no limit (docs/security.md).
-    EVENTS_PER_WORKSPACE_PER_SECOND: integer(1_000),
+    EVENTS_PER_WORKSPACE_PER_SECOND: integer(100),
     // A successful sign-in is reused for this long without PostgreSQL; key changes and removals are announced to every replica at once (docs/security.md).
     AUTH_CACHE_TTL_MS: integer(5_000),
     // A console session unused for this long ends; using it restarts the clock.
