@@ -3,7 +3,7 @@ import { createDb, watchDatabase, type DatabaseWatch, type Db } from "@modelhook
 import { createMetrics, OutageLog, type Logger, type Metrics } from "@modelhooks/observability";
 import { createRedis, FairShare, JobQueues, watchRedis, type RedisConnection } from "@modelhooks/queues";
 import { createBuilder, type Builder } from "@modelhooks/registry";
-import { createTransport, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
+import { createTransport, DeliverySlots, SecretBox, type WebhookTransport } from "@modelhooks/webhooks";
 
 const REDIS_CHECK = "is Redis running and reachable from here, and is REDIS_URL right?";
 const POSTGRES_CHECK = "is PostgreSQL running and reachable from here, is DATABASE_URL right, and has `npm run migrate` run?";
@@ -28,6 +28,8 @@ export interface WorkerDeps {
   builder: Builder;
   /** What this worker queued lately per workspace (fan-out, recoveries): the deliveries' fair order. */
   fairShare: FairShare;
+  /** This worker's delivery slots, capped per webhook and per workspace; its fan-out asks them too. */
+  deliverySlots: DeliverySlots;
 }
 
 export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
@@ -54,6 +56,11 @@ export function createWorkerDeps(config: Config, logger: Logger): WorkerDeps {
     metrics: createMetrics("worker"),
     builder: createBuilder(config),
     fairShare: new FairShare(),
+    deliverySlots: new DeliverySlots({
+      perWebhook: config.DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK,
+      perWorkspace: config.DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE,
+      timeoutMs: config.DELIVERY_TIMEOUT_MS,
+    }),
   };
 }
 

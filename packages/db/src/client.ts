@@ -48,7 +48,7 @@ const pools = new WeakMap<Db, pg.Pool>();
  * work per statement (parameters serialised, results mapped) was a tenth of createEvent's CPU
  * (docs/performance.md). Rows as pg reads them (every instant is a timestamptz, so a Date either
  * way, but a bigint is a string); errors are pg's own, which sqlStateOf reads as well. For plain
- * statements only: a transaction's statements stay with Prisma.
+ * statements; directTransaction for a few in one transaction.
  */
 export async function directQuery<Row>(db: Db, statement: Prisma.Sql): Promise<Row[]> {
   const pool = pools.get(db);
@@ -63,6 +63,36 @@ export async function directExecute(db: Db, statement: Prisma.Sql): Promise<numb
   if (!pool) return db.$executeRaw(statement);
   const result = await pool.query({ text: statement.text, values: statement.values });
   return result.rowCount ?? 0;
+}
+
+/** The statements of a directTransaction. */
+export interface DirectTransaction {
+  query<Row>(statement: Prisma.Sql): Promise<Row[]>;
+}
+
+/**
+ * A short transaction of plain statements straight through the pool, as directQuery is for one:
+ * committed when `work` resolves, rolled back when it throws (the error is passed on).
+ */
+export async function directTransaction<T>(db: Db, work: (tx: DirectTransaction) => Promise<T>): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) return db.$transaction((tx) => work({ query: <Row>(statement: Prisma.Sql) => tx.$queryRaw<Row[]>(statement) }));
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await work({
+      query: async <Row>(statement: Prisma.Sql) => (await client.query({ text: statement.text, values: statement.values })).rows as Row[],
+    });
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is not given to anyone else.
+    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 const PING = Prisma.sql`SELECT 1`;

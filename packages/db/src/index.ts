@@ -1,4 +1,4 @@
-export { createDb, directExecute, directQuery, pingDatabase, type Db } from "./client.js";
+export { createDb, directExecute, directQuery, directTransaction, pingDatabase, type Db, type DirectTransaction } from "./client.js";
 export { watchDatabase, type DatabaseWatch } from "./watch-database.js";
 export { sqlStateOf, isDataError, isForeignKeyViolation, isUniqueViolation, databaseErrorSummary } from "./database-errors.js";
 export { oneOf, recordedWithin, newestFirstPage, pageWindow, type Page } from "./list-queries.js";

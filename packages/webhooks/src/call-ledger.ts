@@ -101,6 +101,7 @@ const BATCHING = { maxConcurrentBatches: 2, maxBatchSize: 100, retryAlone: isDat
 export class CallLedger {
   private readonly claims: GroupCommit<number, CallContext | undefined>;
   private readonly records: GroupCommit<AttemptRecord, void>;
+  private readonly queued = new Map<number, Promise<unknown>>();
 
   constructor(private readonly db: Db) {
     this.claims = new GroupCommit((callIds) => this.claimAll(callIds), BATCHING);
@@ -122,6 +123,18 @@ export class CallLedger {
 
   record(attempt: AttemptRecord): Promise<void> {
     return this.records.submit(attempt);
+  }
+
+  /** Runs `work` after every earlier work of the same key has settled, in order. */
+  oneAtATime<T>(key: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.queued.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queued.set(key, settled);
+    void settled.then(() => {
+      if (this.queued.get(key) === settled) this.queued.delete(key);
+    });
+    return next;
   }
 
   private async claimAll(callIds: number[]): Promise<Array<CallContext | undefined>> {

@@ -18,6 +18,8 @@ export function deliveryJob(call: {
   workspaceId?: number;
   /** bullmq's priority (1 first); none, as for a retrigger or a recovery a person asked for, goes before every prioritized job. */
   priority?: number;
+  /** Not tried before this long: its webhook could not be served now (DeliverySlots.delayForNew). */
+  delayMs?: number;
 }): {
   name: string;
   data: JobInput<"deliveries">;
@@ -26,6 +28,10 @@ export function deliveryJob(call: {
   return {
     name: deliveryJobName(call.webhookName, call.eventType),
     data: { callId: call.callId, webhookId: call.webhookId, ...(call.workspaceId !== undefined ? { workspaceId: call.workspaceId } : {}) },
-    opts: { jobId: jobIds.call(call.callId), ...(call.priority !== undefined ? { priority: call.priority } : {}) },
+    opts: {
+      jobId: jobIds.call(call.callId),
+      ...(call.priority !== undefined ? { priority: call.priority } : {}),
+      ...(call.delayMs ? { delay: call.delayMs } : {}),
+    },
   };
 }

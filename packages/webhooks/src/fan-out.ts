@@ -26,6 +26,8 @@ export interface FanOutOptions {
   onPage?: (progress: FanOutProgress) => Promise<void>;
   /** Orders the jobs fairly between workspaces; without it they are first in, first out. */
   fairShare?: FairShare;
+  /** How long a new delivery to this webhook should wait before it is first tried (DeliverySlots.delayForNew). */
+  delayForNew?: (webhookId: number, workspaceId: number) => number;
 }
 
 interface FanOutRow {
@@ -101,6 +103,7 @@ export async function fanOutEvent(db: Db, queues: JobQueues, eventId: number, op
           workspaceId: first.workspaceId,
           webhookName: call.webhookName ?? `webhook ${call.webhookId}`,
           eventType: first.eventType,
+          delayMs: options.delayForNew?.(call.webhookId, first.workspaceId),
         }),
       ),
     );

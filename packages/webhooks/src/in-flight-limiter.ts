@@ -1,3 +1,6 @@
+/** Weight of the latest finished delivery in a key's recent pace: about the last ten count. */
+const RECENT_WEIGHT = 0.2;
+
 /**
  * Caps the deliveries one worker process has in flight to any one webhook, so a receiver that
  * hangs until the timeout holds at most `maxPerWebhook` of the worker's slots and the others keep
@@ -7,6 +10,10 @@
 export class InFlightLimiter {
   private readonly started = new Map<number, number[]>();
   private readonly waiting = new Map<number, Array<{ resolve: (startedAt: number | undefined) => void; timer: NodeJS.Timeout }>>();
+  /** How long this key's deliveries took lately (a moving average of finished ones). */
+  private readonly recentMs = new Map<number, number>();
+  /** When this key last freed a slot. */
+  private readonly lastFreedAt = new Map<number, number>();
 
   constructor(
     private readonly maxPerWebhook: number,
@@ -25,12 +32,15 @@ export class InFlightLimiter {
   /**
    * tryAcquire, or else the next slot this key frees within `waitMs`, handed over in the order of
    * asking: where deliveries turn over in milliseconds, waiting here is sooner than a round trip to
-   * the delayed set and back, and costs Redis nothing. Resolves with the start time to release
-   * with, or undefined when no slot freed in time.
+   * the delayed set and back, and costs Redis nothing. Only while they do turn over (a slot freed
+   * within the last `waitMs`) and with no more waiting than the cap: each waiter holds a slot of
+   * the worker, and a key whose slots are all held by requests that hang would have them wait in
+   * vain. Resolves with the start time to release with, or undefined when no slot freed in time.
    */
   acquireWithin(key: number, waitMs: number, now = Date.now()): Promise<number | undefined> {
     if (this.tryAcquire(key, now)) return Promise.resolve(now);
-    if (waitMs <= 0) return Promise.resolve(undefined);
+    if (waitMs <= 0 || now - (this.lastFreedAt.get(key) ?? -Infinity) > waitMs) return Promise.resolve(undefined);
+    if ((this.waiting.get(key)?.length ?? 0) >= this.maxPerWebhook) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const queue = this.waiting.get(key) ?? [];
       const waiter = {
@@ -46,7 +56,20 @@ export class InFlightLimiter {
     });
   }
 
+  /** A finished delivery gives its slot back; how long it took counts towards the key's pace. */
   release(webhookId: number, startedAt?: number): void {
+    const now = Date.now();
+    this.lastFreedAt.set(webhookId, now);
+    if (startedAt !== undefined) {
+      const tookMs = now - startedAt;
+      const recent = this.recentMs.get(webhookId);
+      this.recentMs.set(webhookId, recent === undefined ? tookMs : recent + (tookMs - recent) * RECENT_WEIGHT);
+    }
+    this.giveBack(webhookId, startedAt);
+  }
+
+  /** A slot taken and not used (the delivery stepped aside before it was sent): no pace to learn. */
+  giveBack(webhookId: number, startedAt?: number): void {
     const inFlight = this.started.get(webhookId);
     if (!inFlight) return;
     const index = startedAt === undefined ? 0 : inFlight.indexOf(startedAt);
@@ -62,10 +85,24 @@ export class InFlightLimiter {
     else next.resolve(undefined);
   }
 
+  /**
+   * How long this key's deliveries take: the longer of the oldest one still in flight and the
+   * recent average of finished ones. A receiver that hangs until the timeout keeps a pace of the
+   * timeout even in the moment after its deliveries timed out together and fresh ones started,
+   * which an age alone would take for a fast receiver; 0 for a key with no history and none in flight.
+   */
+  paceMs(key: number, now = Date.now()): number {
+    return Math.max(this.oldestAgeMs(key, now), this.recentMs.get(key) ?? 0);
+  }
+
   /** How long the oldest delivery in flight for this key has been waiting; 0 when none is. */
   oldestAgeMs(key: number, now = Date.now()): number {
     const oldest = this.started.get(key)?.[0];
     return oldest === undefined ? 0 : now - oldest;
+  }
+
+  isFull(key: number): boolean {
+    return this.inFlight(key) >= this.maxPerWebhook;
   }
 
   inFlight(webhookId: number): number {
@@ -73,13 +110,12 @@ export class InFlightLimiter {
   }
 
   /**
-   * How long a job refused a slot should wait before trying again: about as long as the oldest
-   * delivery in flight to that webhook has taken so far (a hanging receiver earns long waits and
-   * little churn, a briefly busy fast one short waits), jittered so retries spread out.
+   * How long a job refused a slot should wait before trying again: about the webhook's pace (a
+   * hanging receiver earns long waits and little churn, a briefly busy fast one short waits),
+   * jittered so retries spread out.
    */
   retryDelayMs(webhookId: number, now = Date.now(), random = Math.random): number {
-    const oldest = this.started.get(webhookId)?.[0] ?? now;
-    const base = Math.min(Math.max(now - oldest, this.minDelayMs), this.maxDelayMs);
+    const base = Math.min(Math.max(this.paceMs(webhookId, now), this.minDelayMs), this.maxDelayMs);
     return Math.round(base * (0.5 + random()));
   }
 }

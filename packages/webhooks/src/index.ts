@@ -25,6 +25,7 @@ export { createTransport, USER_AGENT } from "./create-transport.js";
 export { webhookView, type WebhookWithRotation } from "./webhook-view.js";
 export { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
 export { InFlightLimiter } from "./in-flight-limiter.js";
+export { DeliverySlots, type DeliverySlotLimits, type SlotLease } from "./delivery-slots.js";
 export {
   createWebhook,
   updateWebhook,

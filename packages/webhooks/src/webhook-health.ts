@@ -15,6 +15,21 @@ export const COUNT_FAILURE = (webhookId: number) => Prisma.sql`
   UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
   WHERE id = ${webhookId} RETURNING consecutive_failures, failing_since, status`;
 
+export interface CountedFailure {
+  consecutive_failures: number;
+  failing_since: Date;
+  status: string;
+}
+
+/** Whether a webhook's run of failures, just counted, is long and old enough to disable it. */
+export function reachesDisable(counted: CountedFailure, settings: HealthSettings, now = Date.now()): boolean {
+  return (
+    counted.status === "ACTIVE" &&
+    counted.consecutive_failures >= settings.minFailures &&
+    now - counted.failing_since.getTime() >= settings.disableAfterMs
+  );
+}
+
 /**
  * Inside an attempt's transaction: a success clears the webhook's run of failures; a failure
  * extends it, and disables the webhook once the run is both long enough and old enough
@@ -31,10 +46,8 @@ export async function recordWebhookHealth(
       await tx.webhook.update({ where: { id: webhook.id }, data: { consecutiveFailures: 0, failingSince: null } });
     return undefined;
   }
-  const [counted] = await tx.$queryRaw<{ consecutive_failures: number; failing_since: Date; status: string }[]>(COUNT_FAILURE(webhook.id));
-  if (!counted || counted.status !== "ACTIVE") return undefined;
-  const failingFor = Date.now() - counted.failing_since.getTime();
-  if (counted.consecutive_failures < settings.minFailures || failingFor < settings.disableAfterMs) return undefined;
+  const [counted] = await tx.$queryRaw<CountedFailure[]>(COUNT_FAILURE(webhook.id));
+  if (!counted || !reachesDisable(counted, settings)) return undefined;
   const before = await tx.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
   const after = await tx.webhook.update({
     where: { id: webhook.id },

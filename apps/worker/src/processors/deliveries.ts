@@ -1,21 +1,8 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { deliveryJobSchema, type JobInput } from "@modelhooks/queues";
-import {
-  CallLedger,
-  deliverCall,
-  DeliveryRateGate,
-  InFlightLimiter,
-  RetryableDeliveryError,
-  retryDelayMs,
-  ThrottledDelivery,
-} from "@modelhooks/webhooks";
+import { CallLedger, deliverCall, DeliveryRateGate, RetryableDeliveryError, retryDelayMs, ThrottledDelivery } from "@modelhooks/webhooks";
 import { failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed } from "@modelhooks/registry";
 import type { WorkerDeps } from "../worker-deps.js";
-
-/** A webhook whose oldest delivery in flight is younger than this answers fast. */
-const FAST_WEBHOOK_MS = 1_000;
-/** How long such a webhook's delivery waits in the worker for its workspace's next free slot. */
-const WORKSPACE_SLOT_WAIT_MS = 100;
 
 export function createDeliveriesProcessor(deps: WorkerDeps) {
   const { config } = deps;
@@ -32,37 +19,18 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
     // A promotion or scan whose every call failed ends FAILED / error with it.
     onCallFailed: [failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed],
   };
-  const byWebhook = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WEBHOOK, config.DELIVERY_TIMEOUT_MS);
-  // A workspace's hanging receivers hold at most its share of this worker's slots, whatever the
-  // number of its webhooks (docs/reliability.md, "No workspace starves another").
-  const byWorkspace = new InFlightLimiter(config.DELIVERY_MAX_IN_FLIGHT_PER_WORKSPACE, config.DELIVERY_TIMEOUT_MS);
   const workspaceOf = webhookWorkspaces(deps);
   return async (job: Job<JobInput<"deliveries">>, token?: string) => {
     const parsed = deliveryJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError("invalid deliveries job");
     const { callId, webhookId } = parsed.data;
     const workspaceId = parsed.data.workspaceId ?? (await workspaceOf(webhookId));
-    const startedAt = Date.now();
     try {
-      if (!byWebhook.tryAcquire(webhookId, startedAt))
-        throw new ThrottledDelivery(byWebhook.retryDelayMs(webhookId), "webhook at its in-flight cap");
-      // A webhook whose deliveries are answered fast waits a moment for its workspace's next free
-      // slot instead of stepping aside (a busy workspace's slots turn over in milliseconds); one
-      // whose deliveries hang steps aside at once and holds no slot waiting.
-      const wait = byWebhook.oldestAgeMs(webhookId, startedAt) < FAST_WEBHOOK_MS ? WORKSPACE_SLOT_WAIT_MS : 0;
-      const workspaceSlot = workspaceId === undefined ? startedAt : await byWorkspace.acquireWithin(workspaceId, wait, startedAt);
-      if (workspaceSlot === undefined) {
-        byWebhook.release(webhookId, startedAt);
-        // Its own webhook's pace says when to try again: a healthy webhook beside a hanging one in
-        // the same workspace comes back soon (a slot of the workspace frees with each fast
-        // delivery), a hanging webhook's own backlog waits long and churns little.
-        throw new ThrottledDelivery(byWebhook.retryDelayMs(webhookId), "workspace at its in-flight cap");
-      }
+      const lease = await deps.deliverySlots.acquire(webhookId, workspaceId);
       try {
         return await deliverCall(deliveryDeps, callId);
       } finally {
-        byWebhook.release(webhookId, startedAt);
-        if (workspaceId !== undefined) byWorkspace.release(workspaceId, workspaceSlot);
+        deps.deliverySlots.release(lease);
       }
     } catch (error) {
       if (!(error instanceof ThrottledDelivery)) throw error;

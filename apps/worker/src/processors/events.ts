@@ -24,6 +24,7 @@ export function createEventsProcessor(deps: WorkerDeps) {
       // A run that dies between pages resumes after the last page it finished (one Redis write per page).
       onPage: (progress) => job.updateProgress(progress),
       fairShare: deps.fairShare,
+      delayForNew: (webhookId, workspaceId) => deps.deliverySlots.delayForNew(webhookId, workspaceId),
     });
     await scheduleDeadline(deps.queues, { eventId, eventType: result.eventType }, deadlineSettings(deps.config));
     deps.logger.debug("fanned out", { eventId, ...result });
