@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { loadConfig } from "@modelhooks/config";
 import { createRedis, JobQueues } from "@modelhooks/queues";
 import { ApiClient, type Caller } from "../scripts/lib/api-client.js";
 import {
@@ -150,7 +151,14 @@ async function main(options: BenchOptions): Promise<void> {
   if (options.scenarios.includes("backlog") && options.backlog > 0) backlog = await runBacklogScenario(ctx);
   // Last: it leaves thousands of hanging calls behind (their jobs are removed at its end).
   let neighbour: NeighbourResult | undefined;
-  if (options.scenarios.includes("neighbour")) neighbour = await runNeighbourScenario(ctx);
+  if (options.scenarios.includes("neighbour")) {
+    // It measures the product's protection, the ingestion limit included, which the scenarios
+    // above have off (they measure the pipeline): the API starts again with the limit a
+    // deployment has by default, or --env's.
+    const limit = options.serviceEnv.EVENTS_PER_WORKSPACE_PER_SECOND ?? String(loadConfig({}).EVENTS_PER_WORKSPACE_PER_SECOND);
+    if (env.EVENTS_PER_WORKSPACE_PER_SECOND !== limit) await restartApi(ctx, { ...env, EVENTS_PER_WORKSPACE_PER_SECOND: limit });
+    neighbour = await runNeighbourScenario(ctx, limit);
+  }
 
   const lifetimePeakRssMb: Record<string, number> = {};
   for (const service of services) lifetimePeakRssMb[service.label] = await lifetimePeakMb(service.pid);
@@ -260,6 +268,20 @@ async function startServices(
   log(`API on :${new URL(apiUrl).port} and ${options.workers} worker(s) ready`);
   api = new ApiClient(apiUrl, admin, { timeoutMs: 60_000, pooledConnections: options.apiConcurrency });
   return { env, metricsUrls, api };
+}
+
+/** The API stopped and started again with `env`, in the same place among the measured processes. */
+async function restartApi(ctx: BenchContext, env: Record<string, string>): Promise<void> {
+  const index = services.findIndex((service) => service.label === "api");
+  log("restarting the API with EVENTS_PER_WORKSPACE_PER_SECOND=" + env.EVENTS_PER_WORKSPACE_PER_SECOND);
+  await stopProcess(services[index] as ServiceProcess, STOP_GRACE_MS);
+  const restarted = await startApi(env, { nodeArgs: options.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
+  services[index] = restarted;
+  ctx.watched = ctx.watched.map((watched) => (watched.name === "api" ? { name: "api", pid: restarted.pid } : watched));
+  ctx.metricsUrls.api = `${restarted.url}/metrics`;
+  await api?.close();
+  api = new ApiClient(restarted.url, admin, { timeoutMs: 60_000, pooledConnections: options.apiConcurrency });
+  ctx.api = api;
 }
 
 async function writeResults(results: object): Promise<void> {

@@ -225,10 +225,10 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
       `  ${name}: ${num(result.deliveries)} of ${num(result.expectedDeliveries)} delivered, latency p50 ${num(result.latencyMs.p50)} / p99 ${num(result.latencyMs.p99)} / max ${num(result.latencyMs.max)} ms; CPU cores ${cpu(result.usage.cpuCores)} (worker/api/pg/redis/recv/bench/machine)`;
     out.push(
       "",
-      `noisy neighbour: workspace B at ${neighbour.rate} events/s for ${neighbour.seconds} s, alone and while workspace A floods createEvent (ingestion limit off) towards ${neighbour.hangingWebhooks} webhooks that never answer`,
+      `noisy neighbour: workspace B at ${neighbour.rate} events/s for ${neighbour.seconds} s, alone and while workspace A floods createEvent (${neighbour.ingestionLimit === "0" ? "ingestion limit off" : `EVENTS_PER_WORKSPACE_PER_SECOND=${neighbour.ingestionLimit}`}) towards ${neighbour.hangingWebhooks} webhooks that never answer`,
       phase("B alone", neighbour.alone),
       phase("B with A", neighbour.withNoise),
-      `  A: ${num(neighbour.noisyEventsAccepted)} events accepted (${num(neighbour.noisyEventsPerSec)}/s), each to ${neighbour.hangingWebhooks} hanging webhooks`,
+      `  A: ${num(neighbour.noisyEventsAccepted)} events accepted (${num(neighbour.noisyEventsPerSec)}/s) and ${num(neighbour.noisyEventsRefused)} refused, each to ${neighbour.hangingWebhooks} hanging webhooks`,
       ...(["alone", "withNoise"] as const).map((name) => {
         const stages = neighbour.stages[name];
         const stage = (summary: LatencySummary) => `${num(summary.p50)} / ${num(summary.p99)}`;

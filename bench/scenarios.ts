@@ -504,6 +504,10 @@ export interface NeighbourResult {
   /** The same load while the noisy workspace floods createEvent towards three receivers that never answer. */
   withNoise: PhaseResult;
   noisyEventsAccepted: number;
+  /** Sent and not accepted: refused (429, the ingestion limit) or failed. */
+  noisyEventsRefused: number;
+  /** EVENTS_PER_WORKSPACE_PER_SECOND the services ran with ("0": none). */
+  ingestionLimit: string;
   noisyEventsPerSec: number;
   hangingWebhooks: number;
   /** Where B's deliveries spent their time, from the database's own timestamps: each phase's p50 / p99 per stage. */
@@ -545,10 +549,10 @@ async function neighbourStages(databaseUrl: string, uuidPrefix: string): Promise
  * No workspace starves another (docs/security.md): workspace B sends `--neighbour-rate` events per
  * second to a healthy receiver, first alone, then while workspace A floods createEvent at full
  * speed towards three webhooks whose receiver accepts connections and never answers. B's
- * delivery latency in both phases. The bench runs with the per-workspace ingestion limit off, so
- * what protects B here is the slot cap per workspace and the fair order of the queue alone.
+ * delivery latency in both phases, with the API's ingestion limit at `ingestionLimit` (the
+ * product's default unless --env sets it), beside the slot caps and the queues' fair order.
  */
-export async function runNeighbourScenario(ctx: BenchContext): Promise<NeighbourResult> {
+export async function runNeighbourScenario(ctx: BenchContext, ingestionLimit: string): Promise<NeighbourResult> {
   const { options, api, receiver } = ctx;
   const quiet = await api.createWorkspace(`bench-quiet-${ctx.runId}`);
   const noisy = await api.createWorkspace(`bench-noisy-${ctx.runId}`);
@@ -601,6 +605,8 @@ export async function runNeighbourScenario(ctx: BenchContext): Promise<Neighbour
       alone,
       withNoise,
       noisyEventsAccepted: noisyAccepted,
+      noisyEventsRefused: next - noisyAccepted,
+      ingestionLimit,
       noisyEventsPerSec: noisyAccepted / floodSeconds,
       hangingWebhooks,
       stages: {
