@@ -229,6 +229,7 @@ export function formatReport(options: BenchOptions, figures: BenchFigures, check
       phase("B alone", neighbour.alone),
       phase("B with A", neighbour.withNoise),
       `  A: ${num(neighbour.noisyEventsAccepted)} events accepted (${num(neighbour.noisyEventsPerSec)}/s) and ${num(neighbour.noisyEventsRefused)} refused, each to ${neighbour.hangingWebhooks} hanging webhooks`,
+      `  B's slowest with A: ${neighbour.slowestWithNoise.map((one) => `${Math.round(one.ms)} ms at ${one.atS.toFixed(1)} s`).join(", ")} into the flood`,
       ...(["alone", "withNoise"] as const).map((name) => {
         const stages = neighbour.stages[name];
         const stage = (summary: LatencySummary) => `${num(summary.p50)} / ${num(summary.p99)}`;

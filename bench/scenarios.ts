@@ -506,6 +506,8 @@ export interface NeighbourResult {
   noisyEventsAccepted: number;
   /** Sent and not accepted: refused (429, the ingestion limit) or failed. */
   noisyEventsRefused: number;
+  /** B's slowest deliveries while A floods: when (seconds into the flood) and how late, slowest first. */
+  slowestWithNoise: Array<{ atS: number; ms: number }>;
   /** EVENTS_PER_WORKSPACE_PER_SECOND the services ran with ("0": none). */
   ingestionLimit: string;
   noisyEventsPerSec: number;
@@ -521,6 +523,17 @@ export interface NeighbourStages {
   toAttempt: LatencySummary;
   /** The attempt itself, as the worker timed it. */
   attempt: LatencySummary;
+}
+
+/** The `count` slowest first receipts of a phase: when they were accepted (seconds after `sinceMs`) and how late. */
+function slowest(sent: SendResult, receipts: Receipts, sinceMs: number, count: number): Array<{ atS: number; ms: number }> {
+  const first = new Map<string, { atS: number; ms: number }>();
+  receipts.eventUuids.forEach((uuid, index) => {
+    const acceptedAt = sent.acceptedAt.get(uuid);
+    if (acceptedAt === undefined || first.has(uuid)) return;
+    first.set(uuid, { atS: (acceptedAt - sinceMs) / 1000, ms: (receipts.times[index] as number) - acceptedAt });
+  });
+  return [...first.values()].sort((a, b) => b.ms - a.ms).slice(0, count);
 }
 
 /** B's stages, read back from the bench database: which hop A's flood slows. */
@@ -592,13 +605,16 @@ export async function runNeighbourScenario(ctx: BenchContext, ingestionLimit: st
         }
       }),
     );
+    let sentWithNoise: SendResult | undefined;
     const withNoise = await runPhase(ctx, 1, async () => {
       const sent = await sendAtRate(api, quiet.id, quietUuids("noisy"), options.neighbourRate);
+      sentWithNoise = sent;
       flooding = false;
       await flood;
       return sent;
     });
     const floodSeconds = (Date.now() - floodStarted) / 1000;
+    const slowestWithNoise = slowest(sentWithNoise as SendResult, await ctx.receiver.receipts(), floodStarted, 5);
     return {
       rate: options.neighbourRate,
       seconds: options.neighbourSeconds,
@@ -606,6 +622,7 @@ export async function runNeighbourScenario(ctx: BenchContext, ingestionLimit: st
       withNoise,
       noisyEventsAccepted: noisyAccepted,
       noisyEventsRefused: next - noisyAccepted,
+      slowestWithNoise,
       ingestionLimit,
       noisyEventsPerSec: noisyAccepted / floodSeconds,
       hangingWebhooks,

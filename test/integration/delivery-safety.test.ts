@@ -206,6 +206,73 @@ describe("auto-disable of a webhook whose calls keep failing", () => {
     await sendEvent(h, workspace.id, "after-enable");
     await waitForCall(h, "after-enable", "SUCCESS");
   });
+  it("disables a webhook whose failures reach the limit at the same moment, announcing it once", async () => {
+    const workspace = await h.createWorkspace();
+    receiver.on("/falling-together", () => ({ status: 500, delayMs: 400 }));
+    const falling = await h.createWebhook({
+      name: "falling",
+      location: receiver.url("/falling-together"),
+      event_types: ["CREATE"],
+      workspace_id: workspace.id,
+    });
+    await h.createWebhook({
+      name: "ops-2",
+      location: receiver.url("/ops-2"),
+      event_types: ["UPDATE"],
+      resource_types: ["WEBHOOK"],
+      workspace_id: workspace.id,
+    });
+    await sendEvents(h, workspace.id, "falling", 6);
+    await waitFor(async () => (await h.api.db.webhook.findUniqueOrThrow({ where: { id: falling.id } })).status === "DISABLED", {
+      what: "the webhook disabled",
+    });
+    await waitFor(() => receiver.received("/ops-2").length > 0, { what: "UPDATE WEBHOOK event" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.received("/ops-2")).toHaveLength(1);
+    expect((await h.api.db.webhook.findUniqueOrThrow({ where: { id: falling.id } })).consecutiveFailures).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("failures of one webhook at the same moment", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // No retry within the test, and no disabling: only the count is looked at.
+    h = await createHarness({
+      worker: true,
+      env: { WEBHOOK_DISABLE_MIN_FAILURES: "1000", DELIVERY_BACKOFF_BASE_MS: "600000", DELIVERY_BACKOFF_MAX_MS: "600000" },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("each count in the webhook's run of failures, recorded together, and each attempt is in the log", async () => {
+    const workspace = await h.createWorkspace();
+    // All answered in the same millisecond, a second after the first arrived, so their failures are recorded at the same moment.
+    let answerAt: number | undefined;
+    receiver.on("/down-together", () => {
+      answerAt ??= Date.now() + 1_000;
+      return { status: 503, delayMs: Math.max(0, answerAt - Date.now()) };
+    });
+    const down = await h.createWebhook({
+      name: "down",
+      location: receiver.url("/down-together"),
+      all_events: true,
+      workspace_id: workspace.id,
+    });
+    const FAILURES = 8;
+    await sendEvents(h, workspace.id, "together", FAILURES);
+    await waitFor(
+      async () =>
+        (await h.api.db.webhookCallAttempt.count({ where: { call: { webhookId: down.id } } })) === FAILURES &&
+        receiver.received("/down-together").length === FAILURES,
+      { what: "every first attempt recorded", onError: "fail" },
+    );
+    const webhook = await h.api.db.webhook.findUniqueOrThrow({ where: { id: down.id } });
+    expect({ status: webhook.status, failures: webhook.consecutiveFailures }).toEqual({ status: "ACTIVE", failures: FAILURES });
+    const calls = await h.api.db.webhookCall.findMany({ where: { webhookId: down.id } });
+    expect(calls.map((call) => [call.status, call.attempts])).toEqual(Array(FAILURES).fill(["IN_PROGRESS", 1]));
+  });
 });
 
 /** Longer than any test below takes, so a hanging request never frees its slot during one. */
@@ -319,7 +386,8 @@ describe("a hanging receiver beside a healthy one in the same workspace", () => 
 describe("fair order between workspaces", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ worker: true, env: { DELIVERY_CONCURRENCY: "1" } });
+    // Its 200 events at once are twice a workspace's ingestion limit; the order is the point here.
+    h = await createHarness({ worker: true, env: { DELIVERY_CONCURRENCY: "1", EVENTS_PER_WORKSPACE_PER_SECOND: "0" } });
   });
   afterAll(async () => {
     await h.close();

@@ -81,5 +81,9 @@ describe("InFlightLimiter.paceMs", () => {
     other.giveBack(8, now - 4_000);
     expect(other.paceMs(8)).toBe(0);
     expect(other.retryDelayMs(8, Date.now(), () => 0.5)).toBe(100);
+
+    // In flight and never finished: a receiver that hangs from its first request is not taken for a fast one.
+    other.tryAcquire(9, Date.now());
+    expect(other.paceMs(9)).toBeGreaterThanOrEqual(1_000);
   });
 });

@@ -1,6 +1,10 @@
 import type { CallStatus, Db, Event, EventType, ResourceType, WebhookStatus } from "@modelhooks/db";
-import { directExecute, directQuery, GroupCommit, isDataError, Prisma } from "@modelhooks/db";
+import { directExecute, directQuery, directTransaction, GroupCommit, isDataError, Prisma } from "@modelhooks/db";
+import { COUNT_FAILURE, reachesDisable, type CountedFailure, type HealthSettings } from "./webhook-health.js";
 import type { TransportResult } from "./webhook-transport.js";
+
+/** Thrown inside a failures' transaction to roll it back: the count would disable the webhook. */
+class DisablesWebhook extends Error {}
 
 /** Everything one attempt needs, read in the same statement that marks the call IN_PROGRESS. */
 export interface CallContext {
@@ -101,7 +105,7 @@ const BATCHING = { maxConcurrentBatches: 2, maxBatchSize: 100, retryAlone: isDat
 export class CallLedger {
   private readonly claims: GroupCommit<number, CallContext | undefined>;
   private readonly records: GroupCommit<AttemptRecord, void>;
-  private readonly queued = new Map<number, Promise<unknown>>();
+  private readonly failures = new Map<number, GroupCommit<AttemptRecord, boolean>>();
 
   constructor(private readonly db: Db) {
     this.claims = new GroupCommit((callIds) => this.claimAll(callIds), BATCHING);
@@ -125,16 +129,34 @@ export class CallLedger {
     return this.records.submit(attempt);
   }
 
-  /** Runs `work` after every earlier work of the same key has settled, in order. */
-  oneAtATime<T>(key: number, work: () => Promise<T>): Promise<T> {
-    const previous = this.queued.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.queued.set(key, settled);
-    void settled.then(() => {
-      if (this.queued.get(key) === settled) this.queued.delete(key);
-    });
-    return next;
+  /**
+   * A failed attempt to retry, recorded with the count of its webhook's failures, unless the count
+   * reaches the webhook's disabling: false then, with nothing written (the caller's full
+   * transaction records it). The failures of one webhook go in one short transaction of plain
+   * statements, one batch at a time: a hanging receiver's twenty deliveries time out together, and
+   * twenty transactions each waiting on the webhook's row held twenty of the pool's connections.
+   */
+  recordFailureToRetry(webhookId: number, attempt: AttemptRecord, health: HealthSettings): Promise<boolean> {
+    let batches = this.failures.get(webhookId);
+    if (!batches) {
+      batches = new GroupCommit((attempts) => this.recordFailures(webhookId, attempts, health), { ...BATCHING, maxConcurrentBatches: 1 });
+      this.failures.set(webhookId, batches);
+    }
+    return batches.submit(attempt);
+  }
+
+  private async recordFailures(webhookId: number, attempts: AttemptRecord[], health: HealthSettings): Promise<boolean[]> {
+    try {
+      await directTransaction(this.db, async (tx) => {
+        await tx.query(RECORD_ATTEMPTS(attempts));
+        const [counted] = await tx.query<CountedFailure>(COUNT_FAILURE(webhookId, attempts.length));
+        if (counted && reachesDisable(counted, health)) throw new DisablesWebhook();
+      });
+      return attempts.map(() => true);
+    } catch (error) {
+      if (error instanceof DisablesWebhook) return attempts.map(() => false);
+      throw error;
+    }
   }
 
   private async claimAll(callIds: number[]): Promise<Array<CallContext | undefined>> {

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { directTransaction, type Db } from "@modelhooks/db";
+import type { Db } from "@modelhooks/db";
 import { PendingEvents } from "@modelhooks/events";
 import type { Logger, Metrics } from "@modelhooks/observability";
 import type { JobQueues } from "@modelhooks/queues";
@@ -7,11 +7,11 @@ import { parseRetryAfter, retryDelayMs, type BackoffSettings } from "./backoff.j
 import { RetryableDeliveryError, ThrottledDelivery } from "./delivery-errors.js";
 import type { DeliveryRateGate } from "./delivery-rate-gate.js";
 import { envelopeOf } from "./envelope.js";
-import { RECORD_ATTEMPTS, recordAttempts, type AttemptRecord, type CallContext, type CallLedger } from "./call-ledger.js";
+import { recordAttempts, type AttemptRecord, type CallContext, type CallLedger } from "./call-ledger.js";
 import { buildOutgoingRequest } from "./outgoing-request.js";
 import { maskHeaderValues, openHeaders } from "./custom-headers.js";
 import type { SecretBox } from "./secret-box.js";
-import { COUNT_FAILURE, reachesDisable, recordWebhookHealth, type CountedFailure, type HealthSettings } from "./webhook-health.js";
+import { recordWebhookHealth, type HealthSettings } from "./webhook-health.js";
 import { isOperational, recordCallFailure, type CallFailureReaction } from "./call-failure.js";
 import type { TransportResult, WebhookTransport } from "./webhook-transport.js";
 
@@ -115,7 +115,9 @@ async function recordAttemptOf(deps: DeliveryDeps, call: CallContext, attempt: O
     await deps.ledger.record(record);
     return;
   }
-  if (status === "IN_PROGRESS" && (await deps.ledger.oneAtATime(call.webhookId, () => recordedFailureToRetry(deps, call, record)))) return;
+  // The common failure (a receiver down or hanging) in the ledger's batch of its webhook; one that
+  // would disable the webhook takes the full transaction below.
+  if (status === "IN_PROGRESS" && (await deps.ledger.recordFailureToRetry(call.webhookId, record, deps.settings.health))) return;
   const events = new PendingEvents();
   const disabled = await deps.db.$transaction(async (tx) => {
     await recordAttempts(tx, [record]);
@@ -137,31 +139,6 @@ async function recordAttemptOf(deps: DeliveryDeps, call: CallContext, attempt: O
   if (disabled)
     deps.logger.warn("webhook disabled after failing continuously", { webhookId: call.webhookId, reason: disabled.disabledReason });
   await events.enqueue(deps, "service");
-}
-
-/** Thrown inside the short transaction to roll it back: the failure disables the webhook. */
-class DisablesWebhook extends Error {}
-
-/**
- * The common failure, one to retry that leaves the webhook active (a receiver that hangs or is
- * down, each of its deliveries timing out at once), recorded in a transaction of two plain
- * statements: the attempt with its call, and the webhook's run of failures, counted. False, with
- * nothing written, when the count reaches the webhook's disabling; the full transaction records it.
- * One webhook's failures are recorded one at a time: each holds the webhook's row until it
- * commits, and twenty waiting for it would hold twenty of the pool's connections meanwhile.
- */
-async function recordedFailureToRetry(deps: DeliveryDeps, call: CallContext, record: AttemptRecord): Promise<boolean> {
-  try {
-    await directTransaction(deps.db, async (tx) => {
-      await tx.query(RECORD_ATTEMPTS([record]));
-      const [counted] = await tx.query<CountedFailure>(COUNT_FAILURE(call.webhookId));
-      if (counted && reachesDisable(counted, deps.settings.health)) throw new DisablesWebhook();
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof DisablesWebhook) return false;
-    throw error;
-  }
 }
 
 function withMaskedRequest(result: TransportResult, customHeaderNames: readonly string[]): TransportResult {

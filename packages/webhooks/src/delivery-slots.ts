@@ -42,13 +42,15 @@ export class DeliverySlots {
 
   /** The slots to send now, or ThrottledDelivery saying how long to step aside. */
   async acquire(webhookId: number, workspaceId: number | undefined, now = Date.now()): Promise<SlotLease> {
+    // Measured before this delivery counts among the webhook's own.
+    const paceMs = this.byWebhook.paceMs(webhookId, now);
     if (!this.byWebhook.tryAcquire(webhookId, now))
       throw new ThrottledDelivery(this.byWebhook.retryDelayMs(webhookId), "webhook at its in-flight cap");
     if (workspaceId === undefined) return { webhookId, workspaceId, webhookSlot: now, workspaceSlot: now };
     // A webhook whose deliveries are answered fast waits a moment for its workspace's next free
     // slot instead of stepping aside (a busy workspace's slots turn over in milliseconds); one
     // whose deliveries hang steps aside at once and holds no slot waiting.
-    const wait = this.byWebhook.paceMs(webhookId, now) < FAST_WEBHOOK_MS ? WORKSPACE_SLOT_WAIT_MS : 0;
+    const wait = paceMs < FAST_WEBHOOK_MS ? WORKSPACE_SLOT_WAIT_MS : 0;
     const workspaceSlot = await this.byWorkspace.acquireWithin(workspaceId, wait, now);
     if (workspaceSlot === undefined) {
       this.byWebhook.giveBack(webhookId, now);

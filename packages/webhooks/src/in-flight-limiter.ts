@@ -1,5 +1,7 @@
 /** Weight of the latest finished delivery in a key's recent pace: about the last ten count. */
 const RECENT_WEIGHT = 0.2;
+/** The pace of a key none of whose deliveries has finished yet, while some are in flight. */
+const UNPROVEN_PACE_MS = 1_000;
 
 /**
  * Caps the deliveries one worker process has in flight to any one webhook, so a receiver that
@@ -89,10 +91,14 @@ export class InFlightLimiter {
    * How long this key's deliveries take: the longer of the oldest one still in flight and the
    * recent average of finished ones. A receiver that hangs until the timeout keeps a pace of the
    * timeout even in the moment after its deliveries timed out together and fresh ones started,
-   * which an age alone would take for a fast receiver; 0 for a key with no history and none in flight.
+   * which an age alone would take for a fast receiver. A key with deliveries in flight and none
+   * finished yet is taken for one of `UNPROVEN_PACE_MS` at least: a receiver that hangs from its
+   * first request would otherwise look fast for a whole second (a healthy one proves itself with
+   * its first answer, milliseconds later). 0 for a key with no history and none in flight.
    */
   paceMs(key: number, now = Date.now()): number {
-    return Math.max(this.oldestAgeMs(key, now), this.recentMs.get(key) ?? 0);
+    const recent = this.recentMs.get(key) ?? (this.started.has(key) ? UNPROVEN_PACE_MS : 0);
+    return Math.max(this.oldestAgeMs(key, now), recent);
   }
 
   /** How long the oldest delivery in flight for this key has been waiting; 0 when none is. */

@@ -11,8 +11,8 @@ export interface HealthSettings {
 }
 
 // Atomic increment: concurrent failures of one webhook each count (a read-modify-write would lose some).
-export const COUNT_FAILURE = (webhookId: number) => Prisma.sql`
-  UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
+export const COUNT_FAILURE = (webhookId: number, failures = 1) => Prisma.sql`
+  UPDATE webhooks SET consecutive_failures = consecutive_failures + ${failures}::int, failing_since = COALESCE(failing_since, now())
   WHERE id = ${webhookId} RETURNING consecutive_failures, failing_since, status`;
 
 export interface CountedFailure {
