@@ -15,7 +15,10 @@ let webhookIds: number[];
 
 beforeAll(async () => {
   h = await createHarness();
-  ledger = new CallLedger(h.api.db);
+  ledger = new CallLedger(h.api.db, {
+    disableAfterMs: h.config.WEBHOOK_DISABLE_AFTER_MS,
+    minFailures: h.config.WEBHOOK_DISABLE_MIN_FAILURES,
+  });
   const workspace = await h.createWorkspace();
   const webhooks = await Promise.all(
     Array.from({ length: 12 }, (_, n) => n + 1).map((n) =>

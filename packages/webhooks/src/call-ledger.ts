@@ -107,7 +107,11 @@ export class CallLedger {
   private readonly records: GroupCommit<AttemptRecord, void>;
   private readonly failures = new Map<number, GroupCommit<AttemptRecord, boolean>>();
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** When a webhook's run of failures disables it (WEBHOOK_DISABLE_*). */
+    private readonly health: HealthSettings,
+  ) {
     this.claims = new GroupCommit((callIds) => this.claimAll(callIds), BATCHING);
     this.records = new GroupCommit<AttemptRecord, void>(async (attempts) => {
       await directExecute(this.db, RECORD_ATTEMPTS(attempts));
@@ -136,21 +140,21 @@ export class CallLedger {
    * statements, one batch at a time: a hanging receiver's twenty deliveries time out together, and
    * twenty transactions each waiting on the webhook's row held twenty of the pool's connections.
    */
-  recordFailureToRetry(webhookId: number, attempt: AttemptRecord, health: HealthSettings): Promise<boolean> {
+  recordFailureToRetry(webhookId: number, attempt: AttemptRecord): Promise<boolean> {
     let batches = this.failures.get(webhookId);
     if (!batches) {
-      batches = new GroupCommit((attempts) => this.recordFailures(webhookId, attempts, health), { ...BATCHING, maxConcurrentBatches: 1 });
+      batches = new GroupCommit((attempts) => this.recordFailures(webhookId, attempts), { ...BATCHING, maxConcurrentBatches: 1 });
       this.failures.set(webhookId, batches);
     }
     return batches.submit(attempt);
   }
 
-  private async recordFailures(webhookId: number, attempts: AttemptRecord[], health: HealthSettings): Promise<boolean[]> {
+  private async recordFailures(webhookId: number, attempts: AttemptRecord[]): Promise<boolean[]> {
     try {
       await directTransaction(this.db, async (tx) => {
         await tx.query(RECORD_ATTEMPTS(attempts));
         const [counted] = await tx.query<CountedFailure>(COUNT_FAILURE(webhookId, attempts.length));
-        if (counted && reachesDisable(counted, health)) throw new DisablesWebhook();
+        if (counted && reachesDisable(counted, this.health)) throw new DisablesWebhook();
       });
       return attempts.map(() => true);
     } catch (error) {

@@ -117,7 +117,7 @@ async function recordAttemptOf(deps: DeliveryDeps, call: CallContext, attempt: O
   }
   // The common failure (a receiver down or hanging) in the ledger's batch of its webhook; one that
   // would disable the webhook takes the full transaction below.
-  if (status === "IN_PROGRESS" && (await deps.ledger.recordFailureToRetry(call.webhookId, record, deps.settings.health))) return;
+  if (status === "IN_PROGRESS" && (await deps.ledger.recordFailureToRetry(call.webhookId, record))) return;
   const events = new PendingEvents();
   const disabled = await deps.db.$transaction(async (tx) => {
     await recordAttempts(tx, [record]);

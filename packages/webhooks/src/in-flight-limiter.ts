@@ -102,7 +102,7 @@ export class InFlightLimiter {
   }
 
   /** How long the oldest delivery in flight for this key has been waiting; 0 when none is. */
-  oldestAgeMs(key: number, now = Date.now()): number {
+  private oldestAgeMs(key: number, now: number): number {
     const oldest = this.started.get(key)?.[0];
     return oldest === undefined ? 0 : now - oldest;
   }

@@ -14,7 +14,7 @@ export function createDeliveriesProcessor(deps: WorkerDeps) {
   const deliveryDeps = {
     ...deps,
     settings,
-    ledger: new CallLedger(deps.db),
+    ledger: new CallLedger(deps.db, settings.health),
     rateGate: new DeliveryRateGate(deps.redis, config.QUEUE_PREFIX),
     // A promotion or scan whose every call failed ends FAILED / error with it.
     onCallFailed: [failPromotionWhenEveryCallFailed, failScanWhenEveryCallFailed],
